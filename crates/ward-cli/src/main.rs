@@ -1,0 +1,2 @@
+//! The `ward` command-line entry point.
+fn main() {}

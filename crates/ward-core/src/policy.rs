@@ -1,0 +1,314 @@
+//! The one access-policy decision: may this principal do this action to this resource?
+//!
+//! Every HTTP handler and every store read of incident data goes through here: handlers call
+//! [`decide`], and list queries take the [`ReadScope`] this module derives from the principal
+//! (the store turns it into SQL; a conformance test proves the SQL and [`ReadScope::allows`]
+//! agree). Later capabilities extend the resource set (TAXII collections, sharing groups), not
+//! the call sites.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ids::{OrgId, UserId};
+use crate::tlp::Tlp;
+
+/// A user's role. A user belongs to exactly one organisation and holds one role in it; the
+/// instance administrator additionally administers every organisation and user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Role {
+    InstanceAdmin,
+    OrgAdmin,
+    Analyst,
+    Reporter,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::InstanceAdmin, Role::OrgAdmin, Role::Analyst, Role::Reporter, Role::Viewer];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::InstanceAdmin => "instance_admin",
+            Role::OrgAdmin => "org_admin",
+            Role::Analyst => "analyst",
+            Role::Reporter => "reporter",
+            Role::Viewer => "viewer",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::InstanceAdmin => "Instance administrator",
+            Role::OrgAdmin => "Organisation administrator",
+            Role::Analyst => "Analyst",
+            Role::Reporter => "Reporter",
+            Role::Viewer => "Viewer",
+        }
+    }
+    fn is_admin(self) -> bool {
+        matches!(self, Role::InstanceAdmin | Role::OrgAdmin)
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase().replace('-', "_");
+        Role::ALL.into_iter().find(|r| r.as_str() == t).ok_or_else(|| {
+            format!("{s:?} is not a role (instance_admin, org_admin, analyst, reporter or viewer)")
+        })
+    }
+}
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+impl From<Role> for String {
+    fn from(r: Role) -> String {
+        r.as_str().to_owned()
+    }
+}
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    User { user_id: UserId, org_id: OrgId, role: Role },
+}
+
+impl Principal {
+    pub fn user_id(&self) -> Option<UserId> {
+        match self {
+            Principal::User { user_id, .. } => Some(*user_id),
+            Principal::Anonymous => None,
+        }
+    }
+    pub fn org_id(&self) -> Option<OrgId> {
+        match self {
+            Principal::User { org_id, .. } => Some(*org_id),
+            Principal::Anonymous => None,
+        }
+    }
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Principal::User { role, .. } => Some(*role),
+            Principal::Anonymous => None,
+        }
+    }
+}
+
+/// What they want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+    /// Give a user this role (checked on user creation and role changes).
+    AssignRole(Role),
+}
+
+/// What they want to do it to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Incident { org_id: OrgId, tlp: Tlp, created_by: Option<UserId> },
+    /// The incident collection of an organisation (for Create).
+    Incidents { org_id: OrgId },
+    /// The list of organisations (Read: which ones the principal may see; Create: new ones).
+    Organisations,
+    Organisation { org_id: OrgId },
+    /// The user accounts of an organisation.
+    Users { org_id: OrgId },
+    /// The API tokens of one user.
+    Tokens { user_id: UserId, org_id: OrgId },
+}
+
+/// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
+/// caller without access cannot even learn that a TLP:AMBER incident exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny { hide: bool, reason: &'static str },
+}
+
+impl Decision {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Decision::Allow)
+    }
+}
+
+fn deny(reason: &'static str) -> Decision {
+    Decision::Deny { hide: false, reason }
+}
+fn hidden() -> Decision {
+    Decision::Deny { hide: true, reason: "not found" }
+}
+
+/// The policy. Pure and total: every (principal, action, resource) has an answer.
+pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Decision {
+    let scope = ReadScope::for_principal(principal);
+    let Principal::User { user_id, org_id: my_org, role } = *principal else {
+        return match (action, resource) {
+            (Action::Read, Resource::Incident { org_id, tlp, created_by }) if scope.allows(org_id, tlp, created_by) => Decision::Allow,
+            (Action::Read, Resource::Incident { .. }) => hidden(),
+            _ => deny("sign in first"),
+        };
+    };
+    let instance_admin = role == Role::InstanceAdmin;
+    let same_org = |org: OrgId| org == my_org;
+    match (action, resource) {
+        (Action::Read, Resource::Incident { org_id, tlp, created_by }) => {
+            if scope.allows(org_id, tlp, created_by) { Decision::Allow } else { hidden() }
+        }
+        (Action::Update | Action::Delete, Resource::Incident { org_id, tlp, created_by }) => {
+            if !scope.allows(org_id, tlp, created_by) {
+                hidden()
+            } else if same_org(org_id)
+                && (matches!(role, Role::InstanceAdmin | Role::OrgAdmin | Role::Analyst)
+                    || (role == Role::Reporter && created_by == Some(user_id) && action == Action::Update))
+            {
+                Decision::Allow
+            } else {
+                deny("only analysts and administrators of the owning organisation may change this incident")
+            }
+        }
+        (Action::Create, Resource::Incidents { org_id }) => {
+            if instance_admin || (same_org(org_id) && role != Role::Viewer) {
+                Decision::Allow
+            } else if same_org(org_id) {
+                deny("viewers cannot record incidents")
+            } else {
+                deny("you can record incidents only for your own organisation")
+            }
+        }
+        (Action::Read, Resource::Organisations) => Decision::Allow, // the store lists only what read_orgs allows
+        (Action::Create | Action::Update | Action::Delete, Resource::Organisations) => {
+            if instance_admin { Decision::Allow } else { deny("only the instance administrator manages organisations") }
+        }
+        (Action::Read, Resource::Organisation { org_id }) => {
+            if instance_admin || same_org(org_id) { Decision::Allow } else { hidden() }
+        }
+        (_, Resource::Organisation { org_id }) => {
+            if instance_admin || (same_org(org_id) && role == Role::OrgAdmin) { Decision::Allow } else { deny("only administrators manage an organisation") }
+        }
+        (Action::AssignRole(new_role), Resource::Users { org_id }) => {
+            if instance_admin || (same_org(org_id) && role == Role::OrgAdmin && new_role != Role::InstanceAdmin) {
+                Decision::Allow
+            } else {
+                deny("you may not give that role in that organisation")
+            }
+        }
+        (_, Resource::Users { org_id }) => {
+            if instance_admin || (same_org(org_id) && role == Role::OrgAdmin) { Decision::Allow } else { deny("only administrators manage users") }
+        }
+        (_, Resource::Tokens { user_id: owner, org_id }) => {
+            if owner == user_id || instance_admin || (same_org(org_id) && role == Role::OrgAdmin) {
+                Decision::Allow
+            } else {
+                deny("you may manage only your own API tokens")
+            }
+        }
+        (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
+        | (Action::AssignRole(_), _)
+        | (_, Resource::Incidents { .. }) => deny("not an operation on this resource"),
+    }
+}
+
+/// What incident data a principal may read, in a form both [`ReadScope::allows`] and the
+/// store's SQL use. TLP 2.0: CLEAR public; GREEN the community (any signed-in member);
+/// AMBER and AMBER+STRICT the owning organisation; RED the recorder and the owning
+/// organisation's administrators (its named recipients).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadScope {
+    pub signed_in: bool,
+    pub org_id: Option<OrgId>,
+    pub user_id: Option<UserId>,
+    /// Sees TLP:RED items of its own organisation recorded by others.
+    pub red_recipient: bool,
+}
+
+impl ReadScope {
+    pub const PUBLIC: ReadScope = ReadScope { signed_in: false, org_id: None, user_id: None, red_recipient: false };
+
+    pub fn for_principal(p: &Principal) -> ReadScope {
+        match *p {
+            Principal::Anonymous => ReadScope::PUBLIC,
+            Principal::User { user_id, org_id, role } => ReadScope {
+                signed_in: true,
+                org_id: Some(org_id),
+                user_id: Some(user_id),
+                red_recipient: role.is_admin(),
+            },
+        }
+    }
+
+    pub fn allows(&self, owner: OrgId, tlp: Tlp, created_by: Option<UserId>) -> bool {
+        let own = self.org_id == Some(owner);
+        match tlp {
+            Tlp::Clear => true,
+            Tlp::Green => self.signed_in,
+            Tlp::Amber | Tlp::AmberStrict => own,
+            Tlp::Red => own && (self.red_recipient || (created_by.is_some() && created_by == self.user_id)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u128) -> uuid::Uuid {
+        uuid::Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn tlp_visibility_table() {
+        let org_a = OrgId::from_uuid(id(1));
+        let org_b = OrgId::from_uuid(id(2));
+        let alice = UserId::from_uuid(id(10));
+        let viewer_a = Principal::User { user_id: UserId::from_uuid(id(11)), org_id: org_a, role: Role::Viewer };
+        let admin_a = Principal::User { user_id: UserId::from_uuid(id(12)), org_id: org_a, role: Role::OrgAdmin };
+        let analyst_b = Principal::User { user_id: UserId::from_uuid(id(13)), org_id: org_b, role: Role::Analyst };
+        let recorder = Principal::User { user_id: alice, org_id: org_a, role: Role::Reporter };
+        let read = |p: &Principal, tlp| decide(p, Action::Read, Resource::Incident { org_id: org_a, tlp, created_by: Some(alice) }).is_allowed();
+        // (principal, [clear, green, amber, amber+strict, red])
+        let table: [(&Principal, [bool; 5]); 5] = [
+            (&Principal::Anonymous, [true, false, false, false, false]),
+            (&analyst_b, [true, true, false, false, false]),
+            (&viewer_a, [true, true, true, true, false]),
+            (&admin_a, [true, true, true, true, true]),
+            (&recorder, [true, true, true, true, true]),
+        ];
+        for (p, expected) in table {
+            let got: Vec<bool> = Tlp::ALL.iter().map(|t| read(p, *t)).collect();
+            assert_eq!(got, expected, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn writes_need_role_in_owning_org() {
+        let org_a = OrgId::from_uuid(id(1));
+        let org_b = OrgId::from_uuid(id(2));
+        let me = UserId::from_uuid(id(20));
+        let p = |role, org| Principal::User { user_id: me, org_id: org, role };
+        let inc = Resource::Incident { org_id: org_a, tlp: Tlp::Green, created_by: None };
+        assert!(decide(&p(Role::Analyst, org_a), Action::Update, inc).is_allowed());
+        assert!(!decide(&p(Role::Viewer, org_a), Action::Update, inc).is_allowed());
+        assert!(!decide(&p(Role::Reporter, org_a), Action::Update, inc).is_allowed());
+        assert_eq!(decide(&p(Role::Analyst, org_b), Action::Update, Resource::Incident { org_id: org_a, tlp: Tlp::Amber, created_by: None }), hidden());
+        assert!(!decide(&p(Role::Analyst, org_b), Action::Update, inc).is_allowed());
+        assert!(decide(&p(Role::Reporter, org_a), Action::Create, Resource::Incidents { org_id: org_a }).is_allowed());
+        assert!(!decide(&p(Role::Viewer, org_a), Action::Create, Resource::Incidents { org_id: org_a }).is_allowed());
+        assert!(!decide(&p(Role::OrgAdmin, org_a), Action::AssignRole(Role::InstanceAdmin), Resource::Users { org_id: org_a }).is_allowed());
+        assert!(decide(&p(Role::OrgAdmin, org_a), Action::AssignRole(Role::Analyst), Resource::Users { org_id: org_a }).is_allowed());
+        assert!(!decide(&p(Role::OrgAdmin, org_a), Action::Create, Resource::Organisations).is_allowed());
+        assert!(decide(&p(Role::InstanceAdmin, org_b), Action::Create, Resource::Organisations).is_allowed());
+        assert!(!decide(&Principal::Anonymous, Action::Create, Resource::Incidents { org_id: org_a }).is_allowed());
+    }
+}
