@@ -133,7 +133,8 @@ pub struct Organisation {
     pub id: OrgId,
     pub name: Label,
     pub org_type: OrgType,
-    pub country: CountryCode,
+    /// Country of establishment; absent for international bodies (an ISAC spanning countries).
+    pub country: Option<CountryCode>,
     pub region: Option<RegionCode>,
 }
 

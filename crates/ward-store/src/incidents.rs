@@ -1,0 +1,451 @@
+//! Incidents and their revision history, always read through the caller's [`ReadScope`].
+
+use base64::Engine as _;
+use jiff::civil::Date;
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use ward_core::incident::AttackType;
+use ward_core::{CountryCode, IncidentDraft, IncidentId, OrgId, OrgType, ReadScope, Tlp, UserId};
+
+use crate::time::{from_db, to_db};
+use crate::{new_uuid, parse_col, parse_opt_col, Store, StoreError};
+
+/// Largest page a list returns, whatever the caller asks for.
+pub const MAX_PAGE_SIZE: u32 = 200;
+/// Longest free-text search term, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// An incident as stored: the author's draft plus what the store adds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IncidentRecord {
+    pub id: IncidentId,
+    pub org_id: OrgId,
+    /// Starts at 1; every change adds one. The ETag of the REST API.
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub created_by: Option<UserId>,
+    pub updated_by: Option<UserId>,
+    pub draft: IncidentDraft,
+}
+
+/// One entry of an incident's history.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub changed_at: Timestamp,
+    pub changed_by: Option<UserId>,
+    pub changed_by_email: Option<String>,
+    /// Dotted paths that changed against the previous version (`["(created)"]` for version 1).
+    pub changed_fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VersionRecord {
+    pub info: VersionInfo,
+    pub draft: IncidentDraft,
+}
+
+/// List filters; all optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentFilter {
+    pub org_id: Option<OrgId>,
+    pub country: Option<CountryCode>,
+    pub org_type: Option<OrgType>,
+    pub attack_type: Option<AttackType>,
+    pub tlp: Option<Tlp>,
+    /// Reference date (incident start, else discovery, else disclosure) on or after.
+    pub from: Option<Date>,
+    /// Reference date on or before.
+    pub to: Option<Date>,
+    /// Case-insensitive substring of title, summary, victim, country, actors.
+    pub text: Option<String>,
+}
+
+/// Keyset position: the sort key and id of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    sort_key: String,
+    id: String,
+}
+
+impl Cursor {
+    /// Opaque URL-safe text.
+    pub fn encode(&self) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}|{}", self.sort_key, self.id))
+    }
+    pub fn decode(text: &str) -> Result<Cursor, String> {
+        let bad = || "cursor is not one this server issued".to_owned();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
+        let s = String::from_utf8(bytes).map_err(|_| bad())?;
+        let (k, id) = s.split_once('|').ok_or_else(bad)?;
+        if !(k.is_empty() || k.parse::<Date>().is_ok()) || id.parse::<IncidentId>().is_err() {
+            return Err(bad());
+        }
+        Ok(Cursor { sort_key: k.to_owned(), id: id.to_owned() })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IncidentPage {
+    pub items: Vec<IncidentRecord>,
+    #[serde(skip)]
+    pub next: Option<Cursor>,
+}
+
+/// A parameterised SQL text under construction.
+struct Sql {
+    text: String,
+    params: Vec<Option<String>>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Sql {
+        Sql { text: text.to_owned(), params: Vec::new() }
+    }
+    /// Appends a placeholder bound to `value` and returns it (`$3`).
+    fn param(&mut self, value: impl Into<String>) -> String {
+        self.params.push(Some(value.into()));
+        format!("${}", self.params.len())
+    }
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for p in &self.params {
+            q = q.bind(p.clone());
+        }
+        q
+    }
+}
+
+/// The SQL form of [`ReadScope::allows`]. The conformance suite checks the two agree.
+fn push_scope(sql: &mut Sql, scope: &ReadScope) {
+    sql.push("(i.tlp = 'clear'");
+    if scope.signed_in {
+        sql.push(" OR i.tlp = 'green'");
+    }
+    if let Some(org) = scope.org_id {
+        let o = sql.param(org.to_string());
+        sql.push(&format!(" OR (i.org_id = {o} AND i.tlp IN ('amber', 'amber+strict'))"));
+        if scope.red_recipient {
+            sql.push(&format!(" OR (i.org_id = {o} AND i.tlp = 'red')"));
+        } else if let Some(user) = scope.user_id {
+            let u = sql.param(user.to_string());
+            sql.push(&format!(" OR (i.org_id = {o} AND i.tlp = 'red' AND i.created_by = {u})"));
+        }
+    }
+    sql.push(")");
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const RECORD_COLUMNS: &str = "i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key";
+
+fn record_from_row(row: &AnyRow) -> Result<IncidentRecord, StoreError> {
+    let body: String = row.try_get("body")?;
+    let draft: IncidentDraft = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("incident body: {e}")))?;
+    Ok(IncidentRecord {
+        id: parse_col(row, "id").map_err(|_| StoreError::Corrupt("incidents.id".into()))?,
+        org_id: parse_col(row, "org_id").map_err(|_| StoreError::Corrupt("incidents.org_id".into()))?,
+        version: row.try_get("version")?,
+        created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
+        updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
+        created_by: parse_opt_col(row, "created_by").map_err(|_| StoreError::Corrupt("incidents.created_by".into()))?,
+        updated_by: parse_opt_col(row, "updated_by").map_err(|_| StoreError::Corrupt("incidents.updated_by".into()))?,
+        draft,
+    })
+}
+
+/// Denormalised columns the list filters use.
+struct Indexed {
+    tlp: &'static str,
+    title: String,
+    country: String,
+    org_type: &'static str,
+    attack_types: String,
+    sort_key: String,
+    search_text: String,
+    body: String,
+}
+
+fn indexed(draft: &IncidentDraft) -> Result<Indexed, StoreError> {
+    let mut attack = String::from("|");
+    for a in &draft.attack_types {
+        attack.push_str(a.as_str());
+        attack.push('|');
+    }
+    Ok(Indexed {
+        tlp: draft.tlp.as_str(),
+        title: draft.title.as_str().to_owned(),
+        country: draft.victim.country.as_str().to_owned(),
+        org_type: draft.victim.org_type.as_str(),
+        attack_types: attack,
+        sort_key: draft.reference_date().map(|d| d.to_string()).unwrap_or_default(),
+        search_text: draft.search_text(),
+        body: serde_json::to_string(draft).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
+}
+
+impl Store {
+    /// Records a new incident owned by `org_id` as version 1.
+    pub async fn create_incident(&self, org_id: OrgId, draft: &IncidentDraft, by: Option<UserId>, now: Timestamp) -> Result<IncidentRecord, StoreError> {
+        let id = IncidentId::from_uuid(new_uuid());
+        let ix = indexed(draft)?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO incidents (id, org_id, version, tlp, title, country, org_type, attack_types, sort_key, search_text, body, created_at, updated_at, created_by, updated_by)
+             VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12)",
+        )
+        .bind(id.to_string())
+        .bind(org_id.to_string())
+        .bind(ix.tlp)
+        .bind(ix.title)
+        .bind(ix.country)
+        .bind(ix.org_type)
+        .bind(ix.attack_types)
+        .bind(ix.sort_key)
+        .bind(ix.search_text)
+        .bind(ix.body.clone())
+        .bind(to_db(now))
+        .bind(by.map(|u| u.to_string()))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, 1, $2, $3, $4, $5)")
+            .bind(id.to_string())
+            .bind(ix.body)
+            .bind(r#"["(created)"]"#)
+            .bind(to_db(now))
+            .bind(by.map(|u| u.to_string()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(IncidentRecord { id, org_id, version: 1, created_at: now, updated_at: now, created_by: by, updated_by: by, draft: draft.clone() })
+    }
+
+    /// The incident, if it exists and `scope` may read it; `NotFound` otherwise (never a hint
+    /// that an invisible incident exists).
+    pub async fn get_incident(&self, id: IncidentId, scope: &ReadScope) -> Result<IncidentRecord, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT {RECORD_COLUMNS} FROM incidents i WHERE i.id = "));
+        let p = sql.param(id.to_string());
+        sql.push(&p);
+        sql.push(" AND ");
+        push_scope(&mut sql, scope);
+        let row = sql.query().fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
+    }
+
+    /// Replaces the draft if `expected_version` is current; stores the new version with the
+    /// fields that changed. An identical draft changes nothing and returns the current record.
+    pub async fn update_incident(
+        &self,
+        id: IncidentId,
+        scope: &ReadScope,
+        expected_version: i64,
+        draft: &IncidentDraft,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<IncidentRecord, StoreError> {
+        let current = self.get_incident(id, scope).await?;
+        if current.version != expected_version {
+            return Err(StoreError::Conflict { current: current.version });
+        }
+        let changed = ward_core::diff::changed_paths(&current.draft.to_value(), &draft.to_value());
+        if changed.is_empty() {
+            return Ok(current);
+        }
+        let ix = indexed(draft)?;
+        let next = expected_version + 1;
+        let mut tx = self.pool.begin().await?;
+        // The version guard makes the write itself the concurrency check: of two racing
+        // updates from the same version, exactly one matches a row.
+        let n = sqlx::query(
+            "UPDATE incidents SET version = $1, tlp = $2, title = $3, country = $4, org_type = $5, attack_types = $6, sort_key = $7,
+             search_text = $8, body = $9, updated_at = $10, updated_by = $11 WHERE id = $12 AND version = $13",
+        )
+        .bind(next)
+        .bind(ix.tlp)
+        .bind(ix.title)
+        .bind(ix.country)
+        .bind(ix.org_type)
+        .bind(ix.attack_types)
+        .bind(ix.sort_key)
+        .bind(ix.search_text)
+        .bind(ix.body.clone())
+        .bind(to_db(now))
+        .bind(by.map(|u| u.to_string()))
+        .bind(id.to_string())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            drop(tx);
+            let current = self.get_incident(id, scope).await?;
+            return Err(StoreError::Conflict { current: current.version });
+        }
+        sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id.to_string())
+            .bind(next)
+            .bind(ix.body)
+            .bind(serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into()))
+            .bind(to_db(now))
+            .bind(by.map(|u| u.to_string()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(IncidentRecord { version: next, updated_at: now, updated_by: by, draft: draft.clone(), ..current })
+    }
+
+    /// One page of incidents visible to `scope`, newest reference date first.
+    pub async fn list_incidents(&self, scope: &ReadScope, filter: &IncidentFilter, after: Option<&Cursor>, limit: u32) -> Result<IncidentPage, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE_SIZE);
+        let mut sql = Sql::new(&format!("SELECT {RECORD_COLUMNS} FROM incidents i WHERE "));
+        push_scope(&mut sql, scope);
+        push_filter(&mut sql, filter);
+        if let Some(c) = after {
+            let k = sql.param(c.sort_key.clone());
+            let id = sql.param(c.id.clone());
+            sql.push(&format!(" AND (i.sort_key < {k} OR (i.sort_key = {k} AND i.id < {id}))"));
+        }
+        sql.push(&format!(" ORDER BY i.sort_key DESC, i.id DESC LIMIT {}", limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut next = None;
+        for (n, row) in rows.iter().enumerate() {
+            if n as u32 == limit {
+                let last = &rows[n - 1];
+                next = Some(Cursor { sort_key: last.try_get("sort_key")?, id: last.try_get("id")? });
+                break;
+            }
+            items.push(record_from_row(row)?);
+        }
+        Ok(IncidentPage { items, next })
+    }
+
+    /// How many incidents `scope` sees under `filter`.
+    pub async fn count_incidents(&self, scope: &ReadScope, filter: &IncidentFilter) -> Result<i64, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM incidents i WHERE ");
+        push_scope(&mut sql, scope);
+        push_filter(&mut sql, filter);
+        let row = sql.query().fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+
+    /// The history of an incident `scope` may read, oldest first.
+    pub async fn list_versions(&self, id: IncidentId, scope: &ReadScope) -> Result<Vec<VersionInfo>, StoreError> {
+        self.get_incident(id, scope).await?;
+        let rows = sqlx::query(
+            "SELECT v.version, v.changed_at, v.changed_by, v.changed_fields, u.email FROM incident_versions v LEFT JOIN users u ON u.id = v.changed_by
+             WHERE v.incident_id = $1 ORDER BY v.version",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(version_info_from_row).collect()
+    }
+
+    /// One earlier (or the current) version of an incident `scope` may read.
+    pub async fn get_version(&self, id: IncidentId, version: i64, scope: &ReadScope) -> Result<VersionRecord, StoreError> {
+        self.get_incident(id, scope).await?;
+        let row = sqlx::query(
+            "SELECT v.version, v.changed_at, v.changed_by, v.changed_fields, v.body, u.email FROM incident_versions v LEFT JOIN users u ON u.id = v.changed_by
+             WHERE v.incident_id = $1 AND v.version = $2",
+        )
+        .bind(id.to_string())
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let body: String = row.try_get("body")?;
+        Ok(VersionRecord {
+            info: version_info_from_row(&row)?,
+            draft: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("version body: {e}")))?,
+        })
+    }
+}
+
+fn version_info_from_row(row: &AnyRow) -> Result<VersionInfo, StoreError> {
+    let fields: String = row.try_get("changed_fields")?;
+    Ok(VersionInfo {
+        version: row.try_get("version")?,
+        changed_at: from_db(&row.try_get::<String, _>("changed_at")?)?,
+        changed_by: parse_opt_col(row, "changed_by").map_err(|_| StoreError::Corrupt("incident_versions.changed_by".into()))?,
+        changed_by_email: row.try_get("email")?,
+        changed_fields: serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(format!("changed_fields: {e}")))?,
+    })
+}
+
+fn push_filter(sql: &mut Sql, f: &IncidentFilter) {
+    if let Some(org) = f.org_id {
+        let p = sql.param(org.to_string());
+        sql.push(&format!(" AND i.org_id = {p}"));
+    }
+    if let Some(c) = f.country {
+        let p = sql.param(c.as_str());
+        sql.push(&format!(" AND i.country = {p}"));
+    }
+    if let Some(t) = f.org_type {
+        let p = sql.param(t.as_str());
+        sql.push(&format!(" AND i.org_type = {p}"));
+    }
+    if let Some(a) = f.attack_type {
+        let p = sql.param(format!("%|{}|%", a.as_str()));
+        sql.push(&format!(" AND i.attack_types LIKE {p}"));
+    }
+    if let Some(t) = f.tlp {
+        let p = sql.param(t.as_str());
+        sql.push(&format!(" AND i.tlp = {p}"));
+    }
+    if f.from.is_some() || f.to.is_some() {
+        sql.push(" AND i.sort_key <> ''");
+    }
+    if let Some(d) = f.from {
+        let p = sql.param(d.to_string());
+        sql.push(&format!(" AND i.sort_key >= {p}"));
+    }
+    if let Some(d) = f.to {
+        let p = sql.param(d.to_string());
+        sql.push(&format!(" AND i.sort_key <= {p}"));
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // Control characters (NUL above all) never occur in stored search text; dropping them
+        // keeps a hostile term from truncating the pattern in SQLite's C API.
+        let term: String = text.to_lowercase().chars().filter(|c| !c.is_control()).take(MAX_SEARCH_CHARS).collect();
+        if term.is_empty() {
+            sql.push(" AND 1 = 0");
+            return;
+        }
+        let p = sql.param(format!("%{}%", escape_like(&term)));
+        sql.push(&format!(" AND i.search_text LIKE {p} ESCAPE '\\'"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let c = Cursor { sort_key: "2021-05-14".into(), id: "0192c1a0-0000-7000-8000-000000000000".into() };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        assert!(Cursor::decode("not-a-cursor").is_err());
+        assert!(Cursor::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("x|y")).is_err());
+    }
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+}

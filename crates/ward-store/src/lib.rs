@@ -1,0 +1,180 @@
+//! ward-store: the only crate that contains SQL.
+//!
+//! One [`Store`] over an `sqlx::AnyPool` serves SQLite (the embedded default: file created on
+//! first use, WAL, foreign keys on) and PostgreSQL (`postgres://…`). The schema is one set of
+//! embedded migrations per backend, applied at start. Every read of incident data takes the
+//! caller's [`ward_core::ReadScope`]; there is no unscoped incident read in this crate's API.
+
+mod accounts;
+mod error;
+mod incidents;
+pub mod time;
+
+pub use accounts::{NewUser, Session, TokenInfo, User};
+pub use error::StoreError;
+pub use incidents::{Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How long a request waits for a pooled connection before failing with a clear error.
+pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long SQLite waits on a locked database before reporting it busy.
+pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// Connections per process.
+pub const MAX_CONNECTIONS: u32 = 8;
+
+/// A handle to the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Connects to `url` (`sqlite:PATH`, `sqlite://PATH`, `postgres://…`). A SQLite file is
+    /// created if missing. Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalise_url(url)?;
+        let mut options = AnyPoolOptions::new().max_connections(MAX_CONNECTIONS).acquire_timeout(POOL_ACQUIRE_TIMEOUT);
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL for concurrent readers; FULL so an acknowledged write survives even
+                    // power loss, not only a killed process.
+                    conn.execute(
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                        )
+                        .as_str(),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await.map_err(|e| StoreError::Connect(redact(&url), e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and applies every pending migration.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations for this backend. Idempotent.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Succeeds when the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let row: AnyRow = sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
+        let _: i32 = row.try_get::<i32, _>("one").or_else(|_| row.try_get::<i64, _>("one").map(|v| v as i32))?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned (graceful shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Default database when none is given: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:ward.db";
+
+fn normalise_url(url: &str) -> Result<(Backend, String), StoreError> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_owned()));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let rest = rest.trim_start_matches("//");
+        if rest.is_empty() {
+            return Err(StoreError::Connect(url.to_owned(), "no SQLite file path given".into()));
+        }
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+        if !params.iter().any(|p| p.starts_with("mode=")) {
+            params.push("mode=rwc");
+        }
+        return Ok((Backend::Sqlite, format!("sqlite://{path}?{}", params.join("&"))));
+    }
+    Err(StoreError::Connect(
+        redact(url),
+        "unsupported database URL: use sqlite:PATH or postgres://USER@HOST/DB".into(),
+    ))
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Parses a column holding one of ward-core's string-encoded values.
+pub(crate) fn parse_col<T: FromStr>(row: &AnyRow, col: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw: String = row.try_get(col)?;
+    raw.parse::<T>().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+}
+
+pub(crate) fn parse_opt_col<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw: Option<String> = row.try_get(col)?;
+    raw.map(|r| r.parse::<T>().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))).transpose()
+}
+
+pub(crate) fn new_uuid() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_normalise_and_redact() {
+        assert_eq!(normalise_url("sqlite:ward.db").unwrap(), (Backend::Sqlite, "sqlite://ward.db?mode=rwc".into()));
+        assert_eq!(normalise_url("sqlite:///tmp/x.db?mode=ro").unwrap().1, "sqlite:///tmp/x.db?mode=ro");
+        assert_eq!(normalise_url("postgres://u@h/db").unwrap().0, Backend::Postgres);
+        assert!(normalise_url("mysql://x").is_err());
+        assert_eq!(redact("postgres://ward:secret@127.0.0.1/db"), "postgres://ward:***@127.0.0.1/db");
+    }
+}

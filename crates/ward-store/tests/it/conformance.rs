@@ -1,0 +1,258 @@
+//! The store conformance suite: every backend must pass every test here.
+
+use jiff::{Timestamp, ToSpan};
+use ward_core::text::{Email, Label};
+use ward_core::{IncidentDraft, OrgType, Principal, ReadScope, Role, Tlp};
+use ward_store::{IncidentFilter, NewUser, Store, StoreError};
+
+crate::conformance!(
+    migrate_is_idempotent,
+    orgs_and_users_are_unique,
+    tokens_expire_and_revoke,
+    sessions_expire,
+    incident_lifecycle_with_versions,
+    stale_version_conflicts,
+    racing_updates_one_wins,
+    scope_sql_agrees_with_policy,
+    filters_and_keyset_pagination,
+    hostile_search_text_is_inert,
+);
+
+fn now() -> Timestamp {
+    "2026-11-30T12:00:00Z".parse().unwrap()
+}
+
+fn draft(title: &str, country: &str, tlp: Tlp, date: Option<&str>, attack: &[&str]) -> IncidentDraft {
+    let mut v = serde_json::json!({
+        "title": title, "tlp": tlp.as_str(),
+        "victim": {"org_type": "hospital", "country": country},
+        "attack_types": attack,
+    });
+    if let Some(d) = date {
+        v["timeline"] = serde_json::json!({"incident_on": d});
+    }
+    IncidentDraft::from_value(v).unwrap()
+}
+
+async fn org(store: &Store, name: &str) -> ward_core::Organisation {
+    store.create_org(&name.parse::<Label>().unwrap(), OrgType::Hospital, Some("DE".parse().unwrap()), None, now()).await.unwrap()
+}
+
+async fn user(store: &Store, org: &ward_core::Organisation, email: &str, role: Role) -> ward_store::User {
+    store
+        .create_user(NewUser { org_id: org.id, email: email.parse::<Email>().unwrap(), role, password_hash: Some("$argon2id$fake".into()) }, now())
+        .await
+        .unwrap()
+}
+
+async fn migrate_is_idempotent(store: Store) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+}
+
+async fn orgs_and_users_are_unique(store: Store) {
+    let a = org(&store, "St Example Hospital").await;
+    let dup = store.create_org(&"st example HOSPITAL".parse::<Label>().unwrap(), OrgType::Hospital, None, None, now()).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { field: "name" })), "{dup:?}");
+    assert_eq!(store.org_by_name("ST EXAMPLE hospital").await.unwrap().id, a.id);
+    let u = user(&store, &a, "Nurse@Example.org", Role::Reporter).await;
+    assert_eq!(u.email.as_str(), "nurse@example.org");
+    let again = store
+        .create_user(NewUser { org_id: a.id, email: "nurse@example.org".parse().unwrap(), role: Role::Viewer, password_hash: None }, now())
+        .await;
+    assert!(matches!(again, Err(StoreError::Duplicate { field: "email" })), "{again:?}");
+    let (found, hash) = store.user_for_login(&"nurse@example.org".parse().unwrap()).await.unwrap();
+    assert_eq!((found.id, hash.as_deref()), (u.id, Some("$argon2id$fake")));
+    assert_eq!(store.list_users(a.id).await.unwrap().len(), 1);
+    let admin = user(&store, &a, "root@example.org", Role::InstanceAdmin).await;
+    let b = org(&store, "Other Clinic").await;
+    assert_eq!(store.list_orgs(&admin.principal()).await.unwrap().len(), 2);
+    assert_eq!(store.list_orgs(&u.principal()).await.unwrap().len(), 1);
+    assert!(store.list_orgs(&Principal::Anonymous).await.unwrap().is_empty());
+    assert_eq!(store.get_org(b.id).await.unwrap().name.as_str(), "Other Clinic");
+}
+
+async fn tokens_expire_and_revoke(store: Store) {
+    let a = org(&store, "Token Hospital").await;
+    let u = user(&store, &a, "analyst@example.org", Role::Analyst).await;
+    let live = store.create_token(u.id, "ci", "hash-live", Some(now() + 1.hour()), now()).await.unwrap();
+    store.create_token(u.id, "old", "hash-expired", Some(now() - 1.second()), now()).await.unwrap();
+    assert_eq!(store.user_for_token("hash-live", now()).await.unwrap().map(|x| x.id), Some(u.id));
+    assert_eq!(store.user_for_token("hash-expired", now()).await.unwrap(), None);
+    assert_eq!(store.user_for_token("no-such-hash", now()).await.unwrap(), None);
+    assert_eq!(store.user_for_token("hash-live", now() + 2.hours()).await.unwrap(), None);
+    store.revoke_token(live.id, now()).await.unwrap();
+    assert_eq!(store.user_for_token("hash-live", now()).await.unwrap(), None);
+    let listed = store.list_tokens(u.id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().any(|t| t.revoked_at.is_some() && t.last_used_at.is_some()));
+}
+
+async fn sessions_expire(store: Store) {
+    let a = org(&store, "Session Hospital").await;
+    let u = user(&store, &a, "viewer@example.org", Role::Viewer).await;
+    store.create_session("s1", u.id, "csrf1", now() + 8.hours(), now()).await.unwrap();
+    let s = store.session("s1", now()).await.unwrap().unwrap();
+    assert_eq!((s.user.id, s.csrf_token.as_str()), (u.id, "csrf1"));
+    assert!(store.session("s1", now() + 9.hours()).await.unwrap().is_none());
+    assert_eq!(store.purge_sessions(now() + 9.hours()).await.unwrap(), 1);
+    store.create_session("s2", u.id, "csrf2", now() + 8.hours(), now()).await.unwrap();
+    store.delete_session("s2").await.unwrap();
+    assert!(store.session("s2", now()).await.unwrap().is_none());
+}
+
+async fn incident_lifecycle_with_versions(store: Store) {
+    let a = org(&store, "Lifecycle Hospital").await;
+    let u = user(&store, &a, "a@example.org", Role::Analyst).await;
+    let scope = ReadScope::for_principal(&u.principal());
+    let d1 = draft("Ransomware encrypts EHR", "DE", Tlp::Amber, Some("2024-03-01"), &["ransomware"]);
+    let created = store.create_incident(a.id, &d1, Some(u.id), now()).await.unwrap();
+    assert_eq!(created.version, 1);
+    let got = store.get_incident(created.id, &scope).await.unwrap();
+    assert_eq!(got, created);
+    let mut d2 = d1.clone();
+    d2.title = "Ransomware encrypts EHR and PACS".parse().unwrap();
+    d2.tlp = Tlp::Green;
+    let later = now() + 1.hour();
+    let updated = store.update_incident(created.id, &scope, 1, &d2, Some(u.id), later).await.unwrap();
+    assert_eq!((updated.version, updated.updated_at, updated.created_at), (2, later, now()));
+    let same = store.update_incident(created.id, &scope, 2, &d2, Some(u.id), later).await.unwrap();
+    assert_eq!(same.version, 2, "an identical draft adds no version");
+    let versions = store.list_versions(created.id, &scope).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].changed_fields, ["(created)"]);
+    assert_eq!(versions[1].changed_fields, ["title", "tlp"]);
+    assert_eq!(versions[1].changed_by_email.as_deref(), Some("a@example.org"));
+    assert_eq!(store.get_version(created.id, 1, &scope).await.unwrap().draft, d1);
+    assert!(matches!(store.get_version(created.id, 3, &scope).await, Err(StoreError::NotFound)));
+    // An anonymous reader sees neither the AMBER original's history nor the GREEN incident.
+    assert!(matches!(store.list_versions(created.id, &ReadScope::PUBLIC).await, Err(StoreError::NotFound)));
+}
+
+async fn stale_version_conflicts(store: Store) {
+    let a = org(&store, "Conflict Hospital").await;
+    let u = user(&store, &a, "c@example.org", Role::Analyst).await;
+    let scope = ReadScope::for_principal(&u.principal());
+    let d = draft("Phishing wave", "FR", Tlp::Amber, None, &["phishing"]);
+    let rec = store.create_incident(a.id, &d, Some(u.id), now()).await.unwrap();
+    let mut d2 = d.clone();
+    d2.title = "Phishing wave (updated)".parse().unwrap();
+    store.update_incident(rec.id, &scope, 1, &d2, Some(u.id), now()).await.unwrap();
+    let mut d3 = d.clone();
+    d3.title = "Stale edit".parse().unwrap();
+    let r = store.update_incident(rec.id, &scope, 1, &d3, Some(u.id), now()).await;
+    assert!(matches!(r, Err(StoreError::Conflict { current: 2 })), "{r:?}");
+}
+
+async fn racing_updates_one_wins(store: Store) {
+    let a = org(&store, "Race Hospital").await;
+    let u = user(&store, &a, "r@example.org", Role::Analyst).await;
+    let scope = ReadScope::for_principal(&u.principal());
+    let rec = store.create_incident(a.id, &draft("Race", "DE", Tlp::Amber, None, &[]), Some(u.id), now()).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let d = draft(&format!("Race edit {i}"), "DE", Tlp::Amber, None, &[]);
+        handles.push(tokio::spawn(async move { store.update_incident(rec.id, &scope, 1, &d, Some(u.id), now()).await }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one of the racing updates from version 1 wins");
+    assert_eq!(store.list_versions(rec.id, &scope).await.unwrap().len(), 2);
+}
+
+/// Every (principal, incident) pair: the SQL scope returns exactly what the policy allows.
+async fn scope_sql_agrees_with_policy(store: Store) {
+    let a = org(&store, "Scope A").await;
+    let b = org(&store, "Scope B").await;
+    let mut principals = vec![Principal::Anonymous];
+    let mut users = Vec::new();
+    for (i, role) in Role::ALL.iter().enumerate() {
+        for o in [&a, &b] {
+            let u = user(&store, o, &format!("u{i}-{}@example.org", o.name.as_str().replace(' ', "")), *role).await;
+            principals.push(u.principal());
+            users.push(u);
+        }
+    }
+    let mut incidents = Vec::new();
+    for tlp in Tlp::ALL {
+        for creator in [Some(&users[4]), Some(&users[6]), None] {
+            // users[4] is an analyst of A, users[6] a reporter of A.
+            let d = draft(&format!("{tlp} by {:?}", creator.map(|c| c.email.as_str())), "DE", tlp, Some("2023-01-01"), &[]);
+            incidents.push(store.create_incident(a.id, &d, creator.map(|c| c.id), now()).await.unwrap());
+        }
+        incidents.push(store.create_incident(b.id, &draft(&format!("{tlp} of B"), "DE", tlp, None, &[]), None, now()).await.unwrap());
+    }
+    for p in &principals {
+        let scope = ReadScope::for_principal(p);
+        let mut expected: Vec<_> = incidents.iter().filter(|i| scope.allows(i.org_id, i.draft.tlp, i.created_by)).map(|i| i.id).collect();
+        let page = store.list_incidents(&scope, &IncidentFilter::default(), None, 200).await.unwrap();
+        let mut got: Vec<_> = page.items.iter().map(|i| i.id).collect();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "list for {p:?}");
+        assert_eq!(store.count_incidents(&scope, &IncidentFilter::default()).await.unwrap(), expected.len() as i64);
+        for i in &incidents {
+            let visible = store.get_incident(i.id, &scope).await.is_ok();
+            assert_eq!(visible, scope.allows(i.org_id, i.draft.tlp, i.created_by), "get {} for {p:?}", i.draft.title);
+        }
+    }
+}
+
+async fn filters_and_keyset_pagination(store: Store) {
+    let a = org(&store, "Paging Hospital").await;
+    let scope = ReadScope::PUBLIC;
+    let countries = ["DE", "FR", "IE", "US"];
+    for n in 0..25u32 {
+        let date = if n % 5 == 4 { None } else { Some(format!("2020-{:02}-{:02}", 1 + n % 12, 1 + n % 3)) };
+        let attack: &[&str] = if n % 2 == 0 { &["ransomware"] } else { &["phishing", "data_theft"] };
+        let d = draft(&format!("Incident {n} 100% real"), countries[(n % 4) as usize], Tlp::Clear, date.as_deref(), attack);
+        store.create_incident(a.id, &d, None, now()).await.unwrap();
+    }
+    // All pages, limit 7: every incident once, in (date desc, id desc) order, undated last.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.list_incidents(&scope, &IncidentFilter::default(), cursor.as_ref(), 7).await.unwrap();
+        assert!(page.items.len() <= 7);
+        seen.extend(page.items.iter().map(|i| (i.draft.reference_date(), i.id)));
+        match page.next {
+            Some(c) => cursor = Some(ward_store::Cursor::decode(&c.encode()).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|x, y| y.cmp(x));
+    assert_eq!(seen, sorted);
+    let count = |f: IncidentFilter| {
+        let store = store.clone();
+        async move { store.count_incidents(&ReadScope::PUBLIC, &f).await.unwrap() }
+    };
+    assert_eq!(count(IncidentFilter { country: Some("DE".parse().unwrap()), ..Default::default() }).await, 7);
+    assert_eq!(count(IncidentFilter { attack_type: Some("ransomware".parse().unwrap()), ..Default::default() }).await, 13);
+    assert_eq!(count(IncidentFilter { attack_type: Some("data_theft".parse().unwrap()), ..Default::default() }).await, 12);
+    assert_eq!(count(IncidentFilter { from: Some("2020-06-01".parse().unwrap()), ..Default::default() }).await, 12);
+    assert_eq!(count(IncidentFilter { to: Some("2020-02-28".parse().unwrap()), ..Default::default() }).await, 4);
+    assert_eq!(count(IncidentFilter { text: Some("INCIDENT 1".into()), ..Default::default() }).await, 11);
+    assert_eq!(count(IncidentFilter { text: Some("100%".into()), ..Default::default() }).await, 25);
+    assert_eq!(count(IncidentFilter { text: Some("germany".into()), ..Default::default() }).await, 7);
+    assert_eq!(count(IncidentFilter { org_id: Some(a.id), tlp: Some(Tlp::Clear), ..Default::default() }).await, 25);
+}
+
+async fn hostile_search_text_is_inert(store: Store) {
+    let a = org(&store, "Hostile Hospital").await;
+    store.create_incident(a.id, &draft("Plain", "DE", Tlp::Clear, None, &[]), None, now()).await.unwrap();
+    for text in ["'; DROP TABLE incidents; --", "%", "_", "\\", "\u{0}", "$1", "' OR '1'='1"] {
+        let n = store.count_incidents(&ReadScope::PUBLIC, &IncidentFilter { text: Some(text.into()), ..Default::default() }).await.unwrap();
+        assert_eq!(n, 0, "{text:?}");
+    }
+    assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap(), 1);
+}
