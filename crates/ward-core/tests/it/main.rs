@@ -1,0 +1,3 @@
+//! ward-core integration tests.
+
+mod curated;
