@@ -1,2 +1,91 @@
-//! The `ward` command-line entry point.
-fn main() {}
+//! `ward`: one program that protects healthcare from cyber harm.
+//!
+//! This binary only parses arguments, sets up logging and hands over to the library crates.
+//! Exit codes: 0 success, 1 failure, 2 usage error (and `ward match` follows grep: 1 = matches).
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  ward demo                                   # fresh demo database with curated incidents; prints the URL
+  ward serve --bind 127.0.0.1:8080            # serve ./ward.db (SQLite, created on first use)
+  ward serve --database-url postgres://ward@127.0.0.1/ward
+  ward admin create-org \"St Example Hospital\" --type hospital --country IE
+  echo 'a long password' | ward admin create-user --org \"St Example Hospital\" --email it@example.org --role org_admin
+  ward admin create-token --email it@example.org --expires-days 90
+  ward incident create --org \"St Example Hospital\" --file incident.yaml
+  ward incident list --country IE --json";
+
+#[derive(Parser, Debug)]
+#[command(name = "ward", version, about = "Protect healthcare from cyber harm: trace attacks and their human harm, report once, share, detect.", after_help = EXAMPLES)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web UI and REST API.
+    Serve(commands::serve::ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(commands::DbArgs),
+    /// Start a demo: a fresh ward-demo.db with the curated starter dataset, a one-time admin password, and the server.
+    Demo(commands::demo::DemoArgs),
+    /// Administer organisations, users and API tokens.
+    #[command(subcommand)]
+    Admin(commands::admin::AdminCommand),
+    /// Create, show and list incidents.
+    #[command(subcommand)]
+    Incident(commands::incident::IncidentCommand),
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("WARD_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Migrate(args) => commands::migrate(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Admin(cmd) => commands::admin::run(cmd).await,
+            Command::Incident(cmd) => commands::incident::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -22,6 +22,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database could not be reached (pool timeout, closed pool, IO): a 503, not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Connect(..)
+                | StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
     pub(crate) fn unique(e: sqlx::Error, field: &'static str) -> StoreError {
         if let sqlx::Error::Database(db) = &e {

@@ -12,7 +12,7 @@ pub mod time;
 
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use error::StoreError;
-pub use incidents::{Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE};
+pub use incidents::{Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -25,6 +25,8 @@ pub const TOKEN_PREFIX: &str = "ward_";
 pub const SESSION_COOKIE: &str = "ward_session";
 /// Name of the pre-login CSRF cookie (double-submit on the login form).
 pub const LOGIN_CSRF_COOKIE: &str = "ward_login_csrf";
+/// Longest lifetime of an API token, in days.
+pub const MAX_TOKEN_DAYS: i64 = 3650;
 /// How long a browser session lasts.
 pub const SESSION_HOURS: i64 = 12;
 

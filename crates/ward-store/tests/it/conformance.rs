@@ -190,8 +190,10 @@ async fn scope_sql_agrees_with_policy(store: Store) {
         }
         incidents.push(store.create_incident(b.id, &draft(&format!("{tlp} of B"), "DE", tlp, None, &[]), None, now()).await.unwrap());
     }
-    for p in &principals {
-        let scope = ReadScope::for_principal(p);
+    let mut scopes: Vec<(String, ReadScope)> = principals.iter().map(|p| (format!("{p:?}"), ReadScope::for_principal(p))).collect();
+    scopes.push(("local operator".into(), ReadScope::LOCAL_OPERATOR));
+    for (p, scope) in &scopes {
+        let scope = *scope;
         let mut expected: Vec<_> = incidents.iter().filter(|i| scope.allows(i.org_id, i.draft.tlp, i.created_by)).map(|i| i.id).collect();
         let page = store.list_incidents(&scope, &IncidentFilter::default(), None, 200).await.unwrap();
         let mut got: Vec<_> = page.items.iter().map(|i| i.id).collect();

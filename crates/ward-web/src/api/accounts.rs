@@ -13,8 +13,7 @@ use crate::auth::{check_password_rules, hash_password, new_api_token};
 use crate::error::ApiError;
 use crate::AppState;
 
-/// Longest lifetime of an API token, in days.
-pub const MAX_TOKEN_DAYS: i64 = 3650;
+use crate::auth::MAX_TOKEN_DAYS;
 
 fn allow(d: Decision) -> Result<(), ApiError> {
     match d {

@@ -1,0 +1,50 @@
+//! The subcommands. Each returns the process exit code or an error (exit 1).
+
+pub mod admin;
+pub mod demo;
+pub mod incident;
+pub mod serve;
+
+use anyhow::Context;
+use ward_store::Store;
+
+/// Where the database is: `--database-url` or `WARD_DATABASE_URL`, else `sqlite:ward.db`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "WARD_DATABASE_URL", default_value = ward_store::DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub database_url: String,
+}
+
+impl DbArgs {
+    /// Connects and migrates.
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        Store::open(&self.database_url).await.with_context(|| format!("opening {}", ward_store::redact(&self.database_url)))
+    }
+}
+
+pub async fn migrate(args: DbArgs) -> anyhow::Result<u8> {
+    args.open().await?;
+    eprintln!("migrations applied to {}", ward_store::redact(&args.database_url));
+    Ok(0)
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal; hidden otherwise.
+pub fn progress(len: u64, message: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({per_sec})") {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar
+}
