@@ -1,0 +1,133 @@
+//! Every route × {anonymous, viewer of another organisation, each role of the owning
+//! organisation, instance administrator}: the status each must get. A route added without a
+//! row here fails `every_api_route_is_in_the_matrix`.
+
+use serde_json::json;
+use ward_core::Tlp;
+
+use crate::harness::{draft_json, App, PRINCIPALS};
+
+/// Expected statuses in the order of [`PRINCIPALS`]:
+/// anonymous, viewer_of_b, org_admin, analyst, reporter, viewer, instance_admin.
+type Row = (&'static str, String, Option<serde_json::Value>, [u16; 7]);
+
+fn rows(app: &App) -> Vec<Row> {
+    let amber = app.incident(Tlp::Amber);
+    let red = app.incident(Tlp::Red);
+    let clear = app.incident(Tlp::Clear);
+    let green = app.incident(Tlp::Green);
+    let org_a = app.org_a.id;
+    let new_incident = draft_json("Matrix incident", Tlp::Amber);
+    vec![
+        // Public.
+        ("GET", "/healthz".into(), None, [200; 7]),
+        ("GET", "/readyz".into(), None, [200; 7]),
+        ("GET", "/api/v1/openapi.json".into(), None, [200; 7]),
+        ("GET", "/assets/ward.css".into(), None, [200; 7]),
+        ("GET", "/login".into(), None, [200, 303, 303, 303, 303, 303, 303]),
+        // REST API.
+        ("GET", "/api/v1/me".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/incidents".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("POST", "/api/v1/incidents".into(), Some(new_incident.clone()), [401, 403, 201, 201, 201, 403, 201]),
+        ("POST", format!("/api/v1/incidents?org_id={org_a}"), Some(new_incident), [401, 403, 201, 201, 201, 403, 201]),
+        ("GET", format!("/api/v1/incidents/{clear}"), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("GET", format!("/api/v1/incidents/{green}"), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("GET", format!("/api/v1/incidents/{amber}"), None, [401, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/api/v1/incidents/{red}"), None, [401, 404, 200, 200, 404, 404, 404]),
+        ("PATCH", format!("/api/v1/incidents/{amber}"), Some(json!({"summary": "matrix"})), [401, 404, 200, 200, 403, 403, 404]),
+        ("PATCH", format!("/api/v1/incidents/{green}"), Some(json!({"summary": "matrix"})), [401, 403, 200, 200, 403, 403, 403]),
+        ("GET", format!("/api/v1/incidents/{amber}/versions"), None, [401, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/api/v1/incidents/{amber}/versions/1"), None, [401, 404, 200, 200, 200, 200, 404]),
+        ("GET", "/api/v1/orgs".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("POST", "/api/v1/orgs".into(), Some(json!({"name": "Matrix Org", "org_type": "hospital"})), [401, 403, 403, 403, 403, 403, 201]),
+        ("GET", format!("/api/v1/orgs/{org_a}"), None, [401, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/api/v1/orgs/{org_a}/users"), None, [401, 403, 200, 403, 403, 403, 200]),
+        ("POST", format!("/api/v1/orgs/{org_a}/users"), Some(json!({"email": "matrix@example.org", "role": "viewer"})), [401, 403, 201, 403, 403, 403, 201]),
+        ("GET", "/api/v1/tokens".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("POST", "/api/v1/tokens".into(), Some(json!({"label": "matrix"})), [401, 201, 201, 201, 201, 201, 201]),
+        // Web shell (bearer tokens identify the user here too; forms additionally need a session).
+        ("GET", "/".into(), None, [303; 7]),
+        ("GET", "/incidents".into(), None, [200; 7]),
+        ("GET", format!("/incidents/{clear}"), None, [200; 7]),
+        ("GET", format!("/incidents/{green}"), None, [404, 200, 200, 200, 200, 200, 200]),
+        ("GET", format!("/incidents/{amber}"), None, [404, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{red}"), None, [404, 404, 200, 200, 404, 404, 404]),
+        ("GET", format!("/incidents/{amber}/history"), None, [404, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{amber}/versions/1"), None, [404, 404, 200, 200, 200, 200, 404]),
+        ("GET", "/incidents/new".into(), None, [303, 403, 200, 200, 200, 403, 200]),
+        ("GET", format!("/incidents/{amber}/edit"), None, [303, 404, 200, 200, 403, 403, 404]),
+        ("GET", format!("/incidents/{green}/edit"), None, [303, 403, 200, 200, 403, 403, 403]),
+        ("POST", "/incidents".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/incidents/{amber}/edit"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/logout".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+    ]
+}
+
+#[tokio::test]
+async fn access_matrix() {
+    let app = App::new().await;
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in rows(&app) {
+        for (who, want) in PRINCIPALS.iter().zip(expected) {
+            // Each principal gets a body unique to it where uniqueness matters.
+            let body = body.clone().map(|mut b| {
+                if let Some(name) = b.get_mut("name") { *name = json!(format!("Matrix Org {who}")); }
+                if let Some(email) = b.get_mut("email") { *email = json!(format!("matrix-{who}@example.org")); }
+                b
+            });
+            let headers: Vec<(&str, String)> = if method == "PATCH" {
+                // The current version, so only the policy decides.
+                let id = path.rsplit('/').next().unwrap().parse::<ward_core::IncidentId>().unwrap();
+                let v = app.store.get_incident(id, &ward_core::ReadScope::LOCAL_OPERATOR).await.unwrap().version;
+                vec![("if-match", format!("\"{v}\""))]
+            } else {
+                Vec::new()
+            };
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = if method == "POST" && body.is_none() {
+                let mut b = axum::http::Request::builder().method("POST").uri(&path).header("content-type", "application/x-www-form-urlencoded");
+                if let Some(t) = app.token(who) { b = b.header("authorization", format!("Bearer {t}")); }
+                app.raw(b.body(axum::body::Body::from("title=x")).unwrap()).await
+            } else {
+                app.send(who, method, &path, body, &headers).await
+            };
+            if r.status.as_u16() != want {
+                failures.push(format!("{method} {path} as {who}: got {}, want {want}", r.status.as_u16()));
+            }
+            if r.status.as_u16() == 404 && path.contains("/api/") {
+                assert!(!r.body.contains("Incident at"), "a 404 leaks nothing: {}", r.body);
+            }
+        }
+    }
+    // Revoking another user's token: each principal tries to revoke a fresh token of A's analyst.
+    let analyst = app.user("analyst").id;
+    for (who, want) in PRINCIPALS.iter().zip([401u16, 404, 204, 204, 404, 404, 204]) {
+        let (_, hash) = ward_web::auth::new_api_token();
+        let t = app.store.create_token(analyst, "victim", &hash, None, jiff::Timestamp::now()).await.unwrap();
+        let r = app.send(who, "DELETE", &format!("/api/v1/tokens/{}", t.id), None, &[]).await;
+        if r.status.as_u16() != want {
+            failures.push(format!("DELETE /api/v1/tokens/{{analyst's}} as {who}: got {}, want {want}", r.status.as_u16()));
+        }
+    }
+    assert!(failures.is_empty(), "access matrix violations:\n{}", failures.join("\n"));
+}
+
+/// Every path in the OpenAPI document has at least one row in the matrix.
+#[tokio::test]
+async fn every_api_route_is_in_the_matrix() {
+    let app = App::new().await;
+    let spec = ward_web::api::openapi::spec();
+    let ids = [app.incident(Tlp::Amber).to_string(), app.org_a.id.to_string()];
+    let tested: Vec<String> = rows(&app)
+        .into_iter()
+        .map(|(_, p, _, _)| {
+            let mut p = p.split('?').next().unwrap().to_owned();
+            for id in &ids { p = p.replace(id, "{id}"); }
+            p.replace("/versions/1", "/versions/{version}")
+        })
+        .chain(["/api/v1/tokens/{id}".to_owned()])
+        .collect();
+    for path in spec["paths"].as_object().unwrap().keys() {
+        assert!(tested.contains(path), "{path} has no row in the access matrix");
+    }
+}

@@ -1,0 +1,8 @@
+//! ward-web integration tests: HTTP through the real router (`tower::ServiceExt::oneshot`)
+//! over a real SQLite store.
+
+mod access_matrix;
+mod api;
+mod harness;
+mod openapi;
+mod pages;
