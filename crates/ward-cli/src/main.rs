@@ -50,6 +50,23 @@ enum Command {
     /// Create, show and list incidents.
     #[command(subcommand)]
     Incident(commands::incident::IncidentCommand),
+    /// Reporting obligations: evaluate an incident's facts against every encoded regime; draft the reports.
+    #[command(subcommand)]
+    Obligations(commands::obligations::ObligationsCommand),
+    /// The regime rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Load and check rule files (the built-in ones, or a directory).
+    Check(commands::obligations::RulesCheckArgs),
+}
+
+/// Exit codes from library commands, clamped into a process status.
+fn code(c: i32) -> u8 {
+    u8::try_from(c).unwrap_or(1)
 }
 
 fn init_tracing(format: LogFormat) {
@@ -79,6 +96,9 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Admin(cmd) => commands::admin::run(cmd).await,
             Command::Incident(cmd) => commands::incident::run(cmd).await,
+            Command::Obligations(commands::obligations::ObligationsCommand::Evaluate(args)) => commands::obligations::run_evaluate(args).map(code),
+            Command::Obligations(commands::obligations::ObligationsCommand::Report(args)) => commands::obligations::run_report(args).map(code),
+            Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });
     match result {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod demo;
 pub mod incident;
+pub mod obligations;
 pub mod serve;
 
 use anyhow::Context;

@@ -1,0 +1,5 @@
+//! ward-cli integration tests: the real `ward` binary as a user or an operator runs it.
+
+mod cli;
+mod crash;
+mod support;
