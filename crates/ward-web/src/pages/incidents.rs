@@ -750,7 +750,9 @@ pub async fn create(State(state): State<AppState>, auth: Auth, req: Request) -> 
             Err(v) => errors = v.0,
         }
     }
-    form_page(&state, &auth, "Record an incident", "/incidents", back, &pairs, &errors, None, StatusCode::UNPROCESSABLE_ENTITY)
+    // 200, not 422: the page is a form shown again with its errors, and browsers log a 4xx
+    // document as a console error. The API answers 422 for the same problems.
+    form_page(&state, &auth, "Record an incident", "/incidents", back, &pairs, &errors, None, StatusCode::OK)
 }
 
 async fn editable(state: &AppState, auth: &Auth, id: &str) -> Result<IncidentRecord, Response> {
@@ -791,7 +793,8 @@ pub async fn update(State(state): State<AppState>, auth: Auth, Path(id): Path<St
     let expected: i64 = form_value(&pairs, "version").and_then(|v| v.parse().ok()).unwrap_or(-1);
     let (doc, mut errors) = pairs_to_doc(&pairs, r.draft.to_value());
     let mut notice = None;
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    // The form shown again (with errors or a conflict notice) is a 200 page; see `create`.
+    let status = StatusCode::OK;
     if errors.is_empty() {
         match IncidentDraft::from_value(doc) {
             Ok(draft) => {
@@ -803,7 +806,6 @@ pub async fn update(State(state): State<AppState>, auth: Auth, Path(id): Path<St
                     }
                     Err(StoreError::Conflict { current }) => {
                         notice = Some(format!("Someone else saved a change while you were editing (the incident is now at version {current}). Your edits are below and were not saved; open the incident in another tab to compare, then save again."));
-                        status = StatusCode::CONFLICT;
                     }
                     Err(e) => return store_error_page(&state, &auth, e),
                 }

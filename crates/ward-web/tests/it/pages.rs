@@ -58,13 +58,13 @@ async fn login_create_with_errors_edit_conflict_history_logout() {
     // Missing CSRF → 403, nothing written.
     let r = post_form(&app, "/incidents", &cookies, &[("title", "x")]).await;
     assert_eq!(r.status, 403);
-    // Invalid form → 422 with every problem inline, values kept.
+    // Invalid form → shown again (200) with every problem inline, values kept.
     let r = post_form(&app, "/incidents", &cookies, &[
         ("_csrf", &csrf), ("title", ""), ("tlp", "amber"), ("victim.org_type", "hospital"), ("victim.country", "DE"),
         ("timeline.incident_on", "2024-13-01"), ("summary", "<script>alert(1)</script>"),
         ("harm.individuals_affected.value", "lots"),
     ]).await;
-    assert_eq!(r.status, 422);
+    assert_eq!(r.status, 200);
     for fragment in ["title must not be empty", "is not a date", "is not a whole number", "needs the URL of its source", "aria-invalid=\"true\""] {
         assert!(r.body.contains(fragment), "missing {fragment:?}");
     }
@@ -91,9 +91,10 @@ async fn login_create_with_errors_edit_conflict_history_logout() {
     ];
     let r = post_form(&app, &format!("{path}/edit"), &cookies, &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
-    // The same stale form again → 409 with an explanation, nothing lost.
+    // The same stale form again → shown again with an explanation, nothing lost.
     let r = post_form(&app, &format!("{path}/edit"), &cookies, &fields).await;
-    assert_eq!(r.status, 409);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Web form incident (edited)"), "the user's edits are kept");
     assert!(r.body.contains("Someone else saved a change"));
     let history = get(&app, &format!("{path}/history"), &cookies).await;
     assert!(history.body.contains("Version 2") && history.body.contains("title") && history.body.contains("analyst@example.org"));
