@@ -50,6 +50,14 @@ enum Command {
     /// Create, show and list incidents.
     #[command(subcommand)]
     Incident(commands::incident::IncidentCommand),
+    /// Match logs against indicators (exact domain, URL, IP/CIDR, hash, e-mail semantics). Exit 0 no match, 1 matches, 2 error.
+    Match(commands::match_cmd::MatchArgs),
+    /// Import public datasets: vcdb, hhs, cipher, stix.
+    Import(commands::import::ImportArgs),
+    /// Grouped counts and headline totals of the tracer.
+    Stats(commands::stats::StatsArgs),
+    /// Write the tracer's headline totals, dated, with the query that produced them.
+    Snapshot(commands::stats::SnapshotArgs),
     /// Reporting obligations: evaluate an incident's facts against every encoded regime; draft the reports.
     #[command(subcommand)]
     Obligations(commands::obligations::ObligationsCommand),
@@ -96,6 +104,16 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Admin(cmd) => commands::admin::run(cmd).await,
             Command::Incident(cmd) => commands::incident::run(cmd).await,
+            Command::Match(args) => Ok(match commands::match_cmd::run(args) {
+                Ok(c) => code(c),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    2
+                }
+            }),
+            Command::Import(args) => commands::import::run(args).await,
+            Command::Stats(args) => commands::stats::stats(args).await,
+            Command::Snapshot(args) => commands::stats::snapshot(args).await,
             Command::Obligations(commands::obligations::ObligationsCommand::Evaluate(args)) => commands::obligations::run_evaluate(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::Report(args)) => commands::obligations::run_report(args).map(code),
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),

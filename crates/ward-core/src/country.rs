@@ -1,7 +1,7 @@
 //! ISO 3166-1 alpha-2 country codes and ISO 3166-2-shaped sub-national region codes.
 //!
-//! The table is the ISO 3166-1 list (249 entries, names as commonly used), so a code that is
-//! not a country cannot be constructed.
+//! The table is the ISO 3166-1 list (249 entries, names as commonly used) plus `ZZ` for an
+//! unknown country, so a code that is neither cannot be constructed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -257,6 +257,9 @@ pub const COUNTRIES: &[(&str, &str, &str)] = &[
     ("ZA", "ZAF", "South Africa"),
     ("ZM", "ZMB", "Zambia"),
     ("ZW", "ZWE", "Zimbabwe"),
+    // ISO 3166 leaves ZZ for user assignment; ward (like Unicode CLDR) uses it for "unknown
+    // country", so records whose source gives none are kept and counted, never dropped.
+    ("ZZ", "ZZZ", "Unknown"),
 ];
 
 /// A valid ISO 3166-1 alpha-2 country code, upper-case.
@@ -339,7 +342,9 @@ impl FromStr for RegionCode {
         let up = s.trim().to_ascii_uppercase();
         let bad = || format!("{s:?} is not an ISO 3166-2 subdivision code (like US-CA or DE-NW)");
         let (cc, sub) = up.split_once('-').ok_or_else(bad)?;
-        cc.parse::<CountryCode>().map_err(|_| bad())?;
+        if cc.parse::<CountryCode>().map_err(|_| bad())?.as_str() == "ZZ" {
+            return Err(bad());
+        }
         if sub.is_empty() || sub.len() > 3 || !sub.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(bad());
         }
@@ -369,7 +374,7 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_complete() {
-        assert_eq!(COUNTRIES.len(), 249);
+        assert_eq!(COUNTRIES.len(), 250, "249 ISO 3166-1 codes and ZZ (unknown)");
         assert!(COUNTRIES.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
@@ -377,12 +382,13 @@ mod tests {
     fn parses_valid_rejects_invalid() {
         let de: CountryCode = "de".parse().unwrap();
         assert_eq!((de.as_str(), de.name(), de.alpha3()), ("DE", "Germany", "DEU"));
+        assert_eq!("zz".parse::<CountryCode>().unwrap().name(), "Unknown");
         for bad in ["XX", "D", "DEU", "", "1A", "é"] {
             assert!(bad.parse::<CountryCode>().is_err(), "{bad}");
         }
         assert_eq!("us-ca".parse::<RegionCode>().unwrap().as_str(), "US-CA");
         assert_eq!("GB-ENG".parse::<RegionCode>().unwrap().country().as_str(), "GB");
-        for bad in ["CA", "XX-CA", "US-", "US-ABCD", "US-C A"] {
+        for bad in ["CA", "XX-CA", "US-", "US-ABCD", "US-C A", "ZZ-1"] {
             assert!(bad.parse::<RegionCode>().is_err(), "{bad}");
         }
     }

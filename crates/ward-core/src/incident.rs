@@ -220,6 +220,10 @@ pub struct Timeline {
     /// When the attack began (or was first reported to have begun).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident_on: Option<Date>,
+    /// The year it began, when only the year is known (VERIS records often give no month or
+    /// day). Ignored for sorting when `incident_on` is set; must agree with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_year: Option<i16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovered_on: Option<Date>,
     /// First public disclosure.
@@ -326,6 +330,13 @@ impl IncidentDraft {
         if let (Some(start), Some(found)) = (t.incident_on, t.discovered_on) {
             if found < start {
                 errors.push(FieldError::new("timeline.discovered_on", format!("{found} is before the incident began ({start})")));
+            }
+        }
+        if let Some(y) = t.incident_year {
+            if !(1970..=2100).contains(&y) {
+                errors.push(FieldError::new("timeline.incident_year", format!("{y} is not a year between 1970 and 2100")));
+            } else if t.incident_on.is_some_and(|d| d.year() != y) {
+                errors.push(FieldError::new("timeline.incident_year", format!("{y} disagrees with incident_on")));
             }
         }
         if let (Some(start), Some(end)) = (t.incident_on, t.contained_on) {

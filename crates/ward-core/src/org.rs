@@ -127,6 +127,23 @@ impl fmt::Display for OrgType {
     }
 }
 
+/// Legal-form words dropped when comparing organisation names across datasets.
+const LEGAL_SUFFIXES: &[&str] = &[
+    "inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh", "ag", "sa", "sas",
+    "pc", "pa", "llp", "lp", "pllc", "the",
+];
+
+/// The form of an organisation name used to link records of the same incident from different
+/// sources: lower case, `&` read as "and", punctuation to spaces, legal-form words and "the"
+/// dropped, spaces collapsed. "The Anthem, Inc." and "ANTHEM INC" both become "anthem".
+pub fn normalise_name(name: &str) -> String {
+    let lowered = name.to_lowercase().replace('&', " and ");
+    // Dots and apostrophes join ("P.C." is "pc", "St. Mary's" is "st marys"); other
+    // punctuation separates words.
+    let cleaned: String = lowered.chars().filter(|c| *c != '.' && *c != '\'' && *c != '’').map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    cleaned.split_whitespace().filter(|w| !LEGAL_SUFFIXES.contains(w)).collect::<Vec<_>>().join(" ")
+}
+
 /// A member organisation of this ward instance.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Organisation {
@@ -141,6 +158,14 @@ pub struct Organisation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_normalise_for_linking() {
+        assert_eq!(normalise_name("The Anthem, Inc."), "anthem");
+        assert_eq!(normalise_name("ANTHEM INC"), "anthem");
+        assert_eq!(normalise_name("Smith & Jones Medical Group, P.C."), "smith and jones medical group");
+        assert_eq!(normalise_name("  Universitätsklinikum   Düsseldorf "), "universitätsklinikum düsseldorf");
+    }
 
     #[test]
     fn tokens_round_trip_and_map() {

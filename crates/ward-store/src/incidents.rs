@@ -61,6 +61,58 @@ pub struct IncidentFilter {
     pub to: Option<Date>,
     /// Case-insensitive substring of title, summary, victim, country, actors.
     pub text: Option<String>,
+    /// ISO 3166-2 region of the victim.
+    pub region: Option<ward_core::RegionCode>,
+    /// An actor name as recorded (exact, case-sensitive).
+    pub actor: Option<String>,
+    /// Only incidents with at least one harm fact.
+    pub harm_present: bool,
+    /// Only incidents where this headline harm figure is known.
+    pub known: Option<HarmFigure>,
+    /// Only records carrying an external id of this scheme (`vcdb`, `hhs`, `curated`…).
+    pub source: Option<String>,
+    /// Include records merged into another incident (hidden by default: they are counted once,
+    /// through the incident they were merged into).
+    pub include_merged: bool,
+}
+
+/// The harm figures the tracer totals, each a derived column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HarmFigure {
+    IndividualsAffected,
+    CareDisruption,
+    AmbulanceDiversion,
+    AppointmentsCancelled,
+}
+
+impl HarmFigure {
+    pub const ALL: [HarmFigure; 4] = [HarmFigure::IndividualsAffected, HarmFigure::CareDisruption, HarmFigure::AmbulanceDiversion, HarmFigure::AppointmentsCancelled];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HarmFigure::IndividualsAffected => "individuals_affected",
+            HarmFigure::CareDisruption => "care_disruption",
+            HarmFigure::AmbulanceDiversion => "ambulance_diversion",
+            HarmFigure::AppointmentsCancelled => "appointments_cancelled",
+        }
+    }
+    fn column(self) -> &'static str {
+        match self {
+            HarmFigure::IndividualsAffected => "i.individuals_affected",
+            HarmFigure::CareDisruption => "i.care_disruption_days",
+            HarmFigure::AmbulanceDiversion => "i.ambulance_diverted",
+            HarmFigure::AppointmentsCancelled => "i.appointments_cancelled",
+        }
+    }
+}
+
+impl std::str::FromStr for HarmFigure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        HarmFigure::ALL.into_iter().find(|h| h.as_str() == s.trim()).ok_or_else(|| {
+            format!("{s:?} is not a harm figure (individuals_affected, care_disruption, ambulance_diversion, appointments_cancelled)")
+        })
+    }
 }
 
 /// Keyset position: the sort key and id of the last row of the previous page.
@@ -95,24 +147,24 @@ pub struct IncidentPage {
 }
 
 /// A parameterised SQL text under construction.
-struct Sql {
+pub(crate) struct Sql {
     text: String,
     params: Vec<Option<String>>,
 }
 
 impl Sql {
-    fn new(text: &str) -> Sql {
+    pub(crate) fn new(text: &str) -> Sql {
         Sql { text: text.to_owned(), params: Vec::new() }
     }
     /// Appends a placeholder bound to `value` and returns it (`$3`).
-    fn param(&mut self, value: impl Into<String>) -> String {
+    pub(crate) fn param(&mut self, value: impl Into<String>) -> String {
         self.params.push(Some(value.into()));
         format!("${}", self.params.len())
     }
-    fn push(&mut self, s: &str) {
+    pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for p in &self.params {
             q = q.bind(p.clone());
@@ -122,7 +174,7 @@ impl Sql {
 }
 
 /// The SQL form of [`ReadScope::allows`]. The conformance suite checks the two agree.
-fn push_scope(sql: &mut Sql, scope: &ReadScope) {
+pub(crate) fn push_scope(sql: &mut Sql, scope: &ReadScope) {
     if scope.operator {
         sql.push("(1 = 1)");
         return;
@@ -157,7 +209,7 @@ fn escape_like(s: &str) -> String {
 
 const RECORD_COLUMNS: &str = "i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key";
 
-fn record_from_row(row: &AnyRow) -> Result<IncidentRecord, StoreError> {
+pub(crate) fn record_from_row(row: &AnyRow) -> Result<IncidentRecord, StoreError> {
     let body: String = row.try_get("body")?;
     let draft: IncidentDraft = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("incident body: {e}")))?;
     Ok(IncidentRecord {
@@ -172,8 +224,13 @@ fn record_from_row(row: &AnyRow) -> Result<IncidentRecord, StoreError> {
     })
 }
 
-/// Denormalised columns the list filters use.
-struct Indexed {
+/// Version of the derived-column recipe below; rows with an older `derived_version` are
+/// recomputed by [`Store::reindex`] at start.
+pub const DERIVED_VERSION: i64 = 1;
+
+/// Denormalised columns the list filters and the tracer's totals use, all computed from the
+/// stored document.
+pub(crate) struct Indexed {
     tlp: &'static str,
     title: String,
     country: String,
@@ -182,24 +239,193 @@ struct Indexed {
     sort_key: String,
     search_text: String,
     body: String,
+    year: Option<i64>,
+    month: Option<String>,
+    region: Option<String>,
+    norm_name: Option<String>,
+    individuals_affected: Option<i64>,
+    care_disruption_days: Option<f64>,
+    ambulance_diverted: Option<i64>,
+    appointments_cancelled: Option<i64>,
+    has_harm: i64,
+    facets: Vec<(&'static str, String)>,
+    external_ids: Vec<(String, String)>,
 }
 
-fn indexed(draft: &IncidentDraft) -> Result<Indexed, StoreError> {
+pub(crate) fn indexed(draft: &IncidentDraft) -> Result<Indexed, StoreError> {
     let mut attack = String::from("|");
     for a in &draft.attack_types {
         attack.push_str(a.as_str());
         attack.push('|');
     }
+    let date = draft.reference_date();
+    let h = &draft.harm;
+    let mut facets: Vec<(&'static str, String)> = Vec::new();
+    for a in &draft.attack_types {
+        facets.push(("attack_type", a.as_str().to_owned()));
+    }
+    for a in &draft.actions {
+        facets.push(("action", a.category.as_str().to_owned()));
+    }
+    for a in &draft.actors {
+        if let Some(n) = &a.name {
+            facets.push(("actor", n.as_str().to_owned()));
+        }
+    }
+    if let Some(dv) = &h.data_varieties {
+        for v in &dv.value {
+            facets.push(("data_variety", v.as_str().to_owned()));
+        }
+    }
+    facets.sort();
+    facets.dedup();
+    let care_days = h.care_disruption.iter().filter_map(|f| f.value.days).fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+    let has_harm = h != &ward_core::Harm::default();
+    let mut external_ids: Vec<(String, String)> = draft.external_ids.iter().map(|e| (e.scheme.as_str().to_owned(), e.value.as_str().to_owned())).collect();
+    external_ids.sort();
+    external_ids.dedup();
     Ok(Indexed {
         tlp: draft.tlp.as_str(),
         title: draft.title.as_str().to_owned(),
         country: draft.victim.country.as_str().to_owned(),
         org_type: draft.victim.org_type.as_str(),
         attack_types: attack,
-        sort_key: draft.reference_date().map(|d| d.to_string()).unwrap_or_default(),
+        sort_key: date.map(|d| d.to_string()).unwrap_or_default(),
         search_text: draft.search_text(),
         body: serde_json::to_string(draft).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        year: date.map(|d| i64::from(d.year())).or(draft.timeline.incident_year.map(i64::from)),
+        month: date.map(|d| format!("{:04}-{:02}", d.year(), d.month())),
+        region: draft.victim.region.as_ref().map(|r| r.as_str().to_owned()),
+        norm_name: draft.victim.name.as_ref().map(|n| ward_core::org::normalise_name(n.as_str())).filter(|n| !n.is_empty()),
+        individuals_affected: h.individuals_affected.as_ref().map(|f| i64::try_from(f.value).unwrap_or(i64::MAX)),
+        care_disruption_days: care_days,
+        ambulance_diverted: h.ambulance_diversion.as_ref().map(|f| i64::from(f.value.diverted)),
+        appointments_cancelled: h.appointments_cancelled.as_ref().map(|f| i64::try_from(f.value).unwrap_or(i64::MAX)),
+        has_harm: i64::from(has_harm),
+        facets,
+        external_ids,
     })
+}
+
+/// Writes the derived columns, facets and external ids of one incident inside `tx`.
+pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, ix: &Indexed) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE incidents SET year = $1, month = $2, region = $3, norm_name = $4, individuals_affected = $5, care_disruption_days = $6,
+         ambulance_diverted = $7, appointments_cancelled = $8, has_harm = $9, derived_version = $10 WHERE id = $11",
+    )
+    .bind(ix.year)
+    .bind(ix.month.clone())
+    .bind(ix.region.clone())
+    .bind(ix.norm_name.clone())
+    .bind(ix.individuals_affected)
+    .bind(ix.care_disruption_days)
+    .bind(ix.ambulance_diverted)
+    .bind(ix.appointments_cancelled)
+    .bind(ix.has_harm)
+    .bind(DERIVED_VERSION)
+    .bind(id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM incident_facets WHERE incident_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+    for (facet, value) in &ix.facets {
+        sqlx::query("INSERT INTO incident_facets (incident_id, facet, value) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(*facet)
+            .bind(value.clone())
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM incident_external_ids WHERE incident_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+    for (scheme, value) in &ix.external_ids {
+        sqlx::query("INSERT INTO incident_external_ids (scheme, value, incident_id) VALUES ($1, $2, $3)")
+            .bind(scheme.clone())
+            .bind(value.clone())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, "external_ids"))?;
+    }
+    Ok(())
+}
+
+/// Inserts a new incident row, its version 1 and its derived data inside `tx`.
+pub(crate) async fn insert_incident(tx: &mut sqlx::AnyConnection, id: IncidentId, org_id: OrgId, ix: &Indexed, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO incidents (id, org_id, version, tlp, title, country, org_type, attack_types, sort_key, search_text, body, created_at, updated_at, created_by, updated_by)
+         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12)",
+    )
+    .bind(id.to_string())
+    .bind(org_id.to_string())
+    .bind(ix.tlp)
+    .bind(ix.title.clone())
+    .bind(ix.country.clone())
+    .bind(ix.org_type)
+    .bind(ix.attack_types.clone())
+    .bind(ix.sort_key.clone())
+    .bind(ix.search_text.clone())
+    .bind(ix.body.clone())
+    .bind(to_db(now))
+    .bind(by.map(|u| u.to_string()))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, 1, $2, $3, $4, $5)")
+        .bind(id.to_string())
+        .bind(ix.body.clone())
+        .bind(r#"["(created)"]"#)
+        .bind(to_db(now))
+        .bind(by.map(|u| u.to_string()))
+        .execute(&mut *tx)
+        .await?;
+    write_derived(tx, id, ix).await
+}
+
+/// Writes a new version of an incident inside `tx`, guarded by `expected_version`
+/// (`Conflict` when another writer got there first).
+pub(crate) async fn update_row(
+    tx: &mut sqlx::AnyConnection,
+    id: IncidentId,
+    expected_version: i64,
+    ix: &Indexed,
+    changed: &[String],
+    by: Option<UserId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let next = expected_version + 1;
+    // The version guard makes the write itself the concurrency check: of two racing
+    // updates from the same version, exactly one matches a row.
+    let n = sqlx::query(
+        "UPDATE incidents SET version = $1, tlp = $2, title = $3, country = $4, org_type = $5, attack_types = $6, sort_key = $7,
+         search_text = $8, body = $9, updated_at = $10, updated_by = $11 WHERE id = $12 AND version = $13",
+    )
+    .bind(next)
+    .bind(ix.tlp)
+    .bind(ix.title.clone())
+    .bind(ix.country.clone())
+    .bind(ix.org_type)
+    .bind(ix.attack_types.clone())
+    .bind(ix.sort_key.clone())
+    .bind(ix.search_text.clone())
+    .bind(ix.body.clone())
+    .bind(to_db(now))
+    .bind(by.map(|u| u.to_string()))
+    .bind(id.to_string())
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict { current: expected_version });
+    }
+    sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id.to_string())
+        .bind(next)
+        .bind(ix.body.clone())
+        .bind(serde_json::to_string(changed).unwrap_or_else(|_| "[]".into()))
+        .bind(to_db(now))
+        .bind(by.map(|u| u.to_string()))
+        .execute(&mut *tx)
+        .await?;
+    write_derived(tx, id, ix).await
 }
 
 impl Store {
@@ -208,32 +434,7 @@ impl Store {
         let id = IncidentId::from_uuid(new_uuid());
         let ix = indexed(draft)?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO incidents (id, org_id, version, tlp, title, country, org_type, attack_types, sort_key, search_text, body, created_at, updated_at, created_by, updated_by)
-             VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12)",
-        )
-        .bind(id.to_string())
-        .bind(org_id.to_string())
-        .bind(ix.tlp)
-        .bind(ix.title)
-        .bind(ix.country)
-        .bind(ix.org_type)
-        .bind(ix.attack_types)
-        .bind(ix.sort_key)
-        .bind(ix.search_text)
-        .bind(ix.body.clone())
-        .bind(to_db(now))
-        .bind(by.map(|u| u.to_string()))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, 1, $2, $3, $4, $5)")
-            .bind(id.to_string())
-            .bind(ix.body)
-            .bind(r#"["(created)"]"#)
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
-            .execute(&mut *tx)
-            .await?;
+        insert_incident(&mut tx, id, org_id, &ix, by, now).await?;
         tx.commit().await?;
         Ok(IncidentRecord { id, org_id, version: 1, created_at: now, updated_at: now, created_by: by, updated_by: by, draft: draft.clone() })
     }
@@ -272,42 +473,15 @@ impl Store {
         let ix = indexed(draft)?;
         let next = expected_version + 1;
         let mut tx = self.pool.begin().await?;
-        // The version guard makes the write itself the concurrency check: of two racing
-        // updates from the same version, exactly one matches a row.
-        let n = sqlx::query(
-            "UPDATE incidents SET version = $1, tlp = $2, title = $3, country = $4, org_type = $5, attack_types = $6, sort_key = $7,
-             search_text = $8, body = $9, updated_at = $10, updated_by = $11 WHERE id = $12 AND version = $13",
-        )
-        .bind(next)
-        .bind(ix.tlp)
-        .bind(ix.title)
-        .bind(ix.country)
-        .bind(ix.org_type)
-        .bind(ix.attack_types)
-        .bind(ix.sort_key)
-        .bind(ix.search_text)
-        .bind(ix.body.clone())
-        .bind(to_db(now))
-        .bind(by.map(|u| u.to_string()))
-        .bind(id.to_string())
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            drop(tx);
-            let current = self.get_incident(id, scope).await?;
-            return Err(StoreError::Conflict { current: current.version });
+        match update_row(&mut tx, id, expected_version, &ix, &changed, by, now).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { .. }) => {
+                drop(tx);
+                let current = self.get_incident(id, scope).await?;
+                return Err(StoreError::Conflict { current: current.version });
+            }
+            Err(e) => return Err(e),
         }
-        sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.to_string())
-            .bind(next)
-            .bind(ix.body)
-            .bind(serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into()))
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(IncidentRecord { version: next, updated_at: now, updated_by: by, draft: draft.clone(), ..current })
     }
@@ -391,7 +565,28 @@ fn version_info_from_row(row: &AnyRow) -> Result<VersionInfo, StoreError> {
     })
 }
 
-fn push_filter(sql: &mut Sql, f: &IncidentFilter) {
+pub(crate) fn push_filter(sql: &mut Sql, f: &IncidentFilter) {
+    if !f.include_merged {
+        sql.push(" AND i.merged_into IS NULL");
+    }
+    if let Some(r) = &f.region {
+        let p = sql.param(r.as_str());
+        sql.push(&format!(" AND i.region = {p}"));
+    }
+    if let Some(a) = &f.actor {
+        let p = sql.param(a.clone());
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM incident_facets fa WHERE fa.incident_id = i.id AND fa.facet = 'actor' AND fa.value = {p})"));
+    }
+    if f.harm_present {
+        sql.push(" AND i.has_harm = 1");
+    }
+    if let Some(scheme) = &f.source {
+        let p = sql.param(scheme.clone());
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM incident_external_ids e WHERE e.incident_id = i.id AND e.scheme = {p})"));
+    }
+    if let Some(h) = f.known {
+        sql.push(&format!(" AND {} IS NOT NULL", h.column()));
+    }
     if let Some(org) = f.org_id {
         let p = sql.param(org.to_string());
         sql.push(&format!(" AND i.org_id = {p}"));

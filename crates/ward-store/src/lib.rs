@@ -9,10 +9,12 @@ mod accounts;
 mod error;
 mod incidents;
 pub mod time;
+mod tracer;
 
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use error::StoreError;
-pub use incidents::{Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
+pub use tracer::{Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
+pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,8 +43,10 @@ pub struct Store {
     backend: Backend,
 }
 
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// One migration set for both backends: the schema uses only types and statements SQLite and
+/// PostgreSQL share (TEXT, BIGINT, INTEGER, DOUBLE PRECISION). Should a backend ever need its
+/// own DDL, it gets its own directory here.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Connects to `url` (`sqlite:PATH`, `sqlite://PATH`, `postgres://…`). A SQLite file is
@@ -75,16 +79,16 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
+        let n = store.reindex().await?;
+        if n > 0 {
+            tracing::info!(rows = n, "recomputed derived incident columns");
+        }
         Ok(store)
     }
 
-    /// Applies the embedded migrations for this backend. Idempotent.
+    /// Applies the embedded migrations. Idempotent.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Migrate(e.to_string()))
     }
 
     pub fn backend(&self) -> Backend {

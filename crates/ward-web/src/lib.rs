@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod export;
 mod pages;
 
 use std::future::Future;

@@ -31,6 +31,22 @@ pub enum IncidentCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Link a record into the incident it duplicates (counted once, there).
+    Link {
+        /// The duplicate record.
+        id: String,
+        /// The incident it reports too.
+        #[arg(long)]
+        into: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Undo a link: the record counts on its own again.
+    Unlink {
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// List incidents, most recent first.
     List {
         #[arg(long)]
@@ -80,6 +96,21 @@ pub async fn run(cmd: IncidentCommand) -> anyhow::Result<u8> {
                 if !d.attack_types.is_empty() { println!("attack:   {}", d.attack_types.iter().map(|a| a.label()).collect::<Vec<_>>().join(", ")); }
                 for s in &d.sources { println!("source:   {} — {}", s.publisher, s.url); }
             }
+            Ok(0)
+        }
+        IncidentCommand::Link { id, into, db } => {
+            let id: IncidentId = id.parse().map_err(|e: ward_core::FieldError| anyhow!("{e}"))?;
+            let into: IncidentId = into.parse().map_err(|e: ward_core::FieldError| anyhow!("--into: {e}"))?;
+            let store = db.open().await?;
+            store.merge_into(id, into, None, jiff::Timestamp::now()).await.map_err(|e| anyhow!("cannot link {id} into {into}: {e}"))?;
+            eprintln!("{id} is linked into {into}");
+            Ok(0)
+        }
+        IncidentCommand::Unlink { id, db } => {
+            let id: IncidentId = id.parse().map_err(|e: ward_core::FieldError| anyhow!("{e}"))?;
+            let store = db.open().await?;
+            store.unmerge(id, None, jiff::Timestamp::now()).await.map_err(|e| anyhow!("cannot unlink {id}: {e}"))?;
+            eprintln!("{id} counts on its own again");
             Ok(0)
         }
         IncidentCommand::List { country, attack_type, q, limit, json, db } => {

@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod demo;
+pub mod import;
+pub mod match_cmd;
+pub mod stats;
 pub mod incident;
 pub mod obligations;
 pub mod serve;

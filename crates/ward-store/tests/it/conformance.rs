@@ -3,7 +3,7 @@
 use jiff::{Timestamp, ToSpan};
 use ward_core::text::{Email, Label};
 use ward_core::{IncidentDraft, OrgType, Principal, ReadScope, Role, Tlp};
-use ward_store::{IncidentFilter, NewUser, Store, StoreError};
+use ward_store::{Dimension, ImportItem, IncidentFilter, NewUser, Store, StoreError, Upsert};
 
 crate::conformance!(
     migrate_is_idempotent,
@@ -16,6 +16,9 @@ crate::conformance!(
     scope_sql_agrees_with_policy,
     filters_and_keyset_pagination,
     hostile_search_text_is_inert,
+    tracer_totals_groups_and_coverage,
+    import_batches_are_idempotent,
+    merges_count_once_and_reverse,
 );
 
 fn now() -> Timestamp {
@@ -257,4 +260,95 @@ async fn hostile_search_text_is_inert(store: Store) {
         assert_eq!(n, 0, "{text:?}");
     }
     assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap(), 1);
+}
+
+fn harmful(title: &str, country: &str, name: &str, date: &str, individuals: Option<u64>, diverted: Option<bool>, tlp: Tlp) -> IncidentDraft {
+    let mut v = serde_json::json!({
+        "title": title, "tlp": tlp.as_str(),
+        "victim": {"org_type": "hospital", "country": country, "name": name},
+        "timeline": {"incident_on": date},
+        "attack_types": ["ransomware"],
+        "actions": [{"category": "malware"}],
+        "actors": [{"kind": "external", "name": "LockBit", "attribution": "claimed by the group"}],
+        "sources": [{"url": "https://example.org/s", "publisher": "Example"}],
+    });
+    if let Some(n) = individuals {
+        v["harm"]["individuals_affected"] = serde_json::json!({"value": n, "source": "https://example.org/s", "as_of": date});
+    }
+    if let Some(d) = diverted {
+        v["harm"]["ambulance_diversion"] = serde_json::json!({"value": {"diverted": d}, "source": "https://example.org/s", "as_of": date});
+    }
+    IncidentDraft::from_value(v).unwrap()
+}
+
+async fn tracer_totals_groups_and_coverage(store: Store) {
+    let a = org(&store, "Tracer Hospital").await;
+    for (t, c, n, d, ind, div, tlp) in [
+        ("A", "DE", "Klinik A", "2020-09-10", Some(100), Some(true), Tlp::Clear),
+        ("B", "DE", "Klinik B", "2021-05-14", None, Some(false), Tlp::Clear),
+        ("C", "IE", "HSE", "2021-05-14", Some(1000), None, Tlp::Clear),
+        ("D", "FR", "CHSF", "2022-08-21", Some(5), Some(true), Tlp::Amber),
+    ] {
+        store.create_incident(a.id, &harmful(t, c, n, d, ind, div, tlp), None, now()).await.unwrap();
+    }
+    let t = store.totals(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap();
+    assert_eq!((t.incidents, t.countries), (3, 2), "the AMBER incident is not public");
+    assert_eq!((t.individuals_affected, t.individuals_affected_known), (1100, 2));
+    assert_eq!((t.ambulance_diversions, t.ambulance_diversion_known), (1, 2));
+    assert!(t.as_of.is_some());
+    let op = store.totals(&ReadScope::LOCAL_OPERATOR, &IncidentFilter::default()).await.unwrap();
+    assert_eq!((op.incidents, op.individuals_affected), (4, 1105));
+    let years = store.group_counts(&ReadScope::PUBLIC, &IncidentFilter::default(), Dimension::Year).await.unwrap();
+    let years: Vec<(String, i64)> = years.into_iter().map(|g| (g.key, g.incidents)).collect();
+    assert_eq!(years, [("2020".to_owned(), 1), ("2021".to_owned(), 2)]);
+    let countries = store.group_counts(&ReadScope::PUBLIC, &IncidentFilter::default(), Dimension::Country).await.unwrap();
+    assert_eq!((countries[0].key.as_str(), countries[0].incidents), ("DE", 2));
+    let actors = store.group_counts(&ReadScope::PUBLIC, &IncidentFilter::default(), Dimension::Actor).await.unwrap();
+    assert_eq!((actors[0].key.as_str(), actors[0].incidents), ("LockBit", 3));
+    let actions = store.group_counts(&ReadScope::PUBLIC, &IncidentFilter::default(), Dimension::Action).await.unwrap();
+    assert_eq!((actions[0].key.as_str(), actions[0].incidents), ("malware", 3));
+    let f = IncidentFilter { known: Some(ward_store::HarmFigure::IndividualsAffected), ..Default::default() };
+    assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &f).await.unwrap(), 2);
+    let f = IncidentFilter { actor: Some("LockBit".into()), country: Some("IE".parse().unwrap()), ..Default::default() };
+    assert_eq!(store.totals(&ReadScope::PUBLIC, &f).await.unwrap().individuals_affected, 1000);
+}
+
+async fn import_batches_are_idempotent(store: Store) {
+    let a = org(&store, "Import Org").await;
+    let item = |value: &str, title: &str| ImportItem { scheme: "hhs".into(), value: value.into(), draft: {
+        let mut d = harmful(title, "US", "Some Clinic", "2019-03-01", Some(700), None, Tlp::Clear);
+        d.external_ids = vec![ward_core::incident::ExternalId { scheme: "hhs".parse().unwrap(), value: value.parse().unwrap() }];
+        d
+    } };
+    let batch = vec![item("k1", "One"), item("k2", "Two"), item("k1", "One")];
+    let r = store.import_batch(a.id, &batch, now()).await.unwrap();
+    assert!(matches!(r[0], Upsert::Created(_)) && matches!(r[1], Upsert::Created(_)) && matches!(r[2], Upsert::Unchanged(_)), "{r:?}");
+    let again = store.import_batch(a.id, &batch, now()).await.unwrap();
+    assert!(again.iter().all(|u| matches!(u, Upsert::Unchanged(_))), "{again:?}");
+    let changed = store.import_batch(a.id, &[item("k2", "Two, revised")], now()).await.unwrap();
+    let Upsert::Updated(id) = changed[0] else { panic!("{changed:?}") };
+    assert_eq!(store.get_incident(id, &ReadScope::PUBLIC).await.unwrap().version, 2);
+    assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap(), 2);
+    assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &IncidentFilter { source: Some("hhs".into()), ..Default::default() }).await.unwrap(), 2);
+    assert_eq!(store.find_by_external_id("hhs", "k1").await.unwrap().is_some(), true);
+}
+
+async fn merges_count_once_and_reverse(store: Store) {
+    let a = org(&store, "Merge Org").await;
+    let first = store.create_incident(a.id, &harmful("From HHS", "US", "Some Clinic Inc.", "2019-03-01", Some(700), None, Tlp::Clear), None, now()).await.unwrap();
+    let second = store.create_incident(a.id, &harmful("From VCDB", "US", "SOME CLINIC", "2019-04-01", Some(700), None, Tlp::Clear), None, now()).await.unwrap();
+    let cands = store.link_candidates("some clinic", "US", first.id).await.unwrap();
+    assert_eq!(cands.iter().map(|c| c.id).collect::<Vec<_>>(), [second.id]);
+    store.merge_into(second.id, first.id, None, now()).await.unwrap();
+    let t = store.totals(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap();
+    assert_eq!((t.incidents, t.individuals_affected), (1, 700), "no double counting");
+    assert_eq!(store.linked_records(first.id, &ReadScope::PUBLIC).await.unwrap().len(), 1);
+    assert_eq!(store.merged_into(second.id).await.unwrap(), Some(first.id));
+    let history = store.list_versions(second.id, &ReadScope::PUBLIC).await.unwrap();
+    assert!(history.last().unwrap().changed_fields[0].starts_with("merged_into:"), "{history:?}");
+    assert!(store.merge_into(first.id, second.id, None, now()).await.is_err(), "no merge into a merged record");
+    store.unmerge(second.id, None, now()).await.unwrap();
+    assert_eq!(store.totals(&ReadScope::PUBLIC, &IncidentFilter::default()).await.unwrap().incidents, 2);
+    let all = IncidentFilter { include_merged: true, ..Default::default() };
+    assert_eq!(store.count_incidents(&ReadScope::PUBLIC, &all).await.unwrap(), 2);
 }

@@ -120,12 +120,22 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<(IncidentFilter, Opti
                     f.text = Some(v.to_owned());
                 }
             }
+            "region" => match v.parse() { Ok(r) => f.region = Some(r), Err(e) => bad(e) },
+            "actor" => {
+                if v.chars().count() > ward_core::limits::MAX_LABEL_CHARS { bad("is too long".into()) } else { f.actor = Some(v.to_owned()) }
+            }
+            "harm" => match v { "1" | "true" | "yes" | "on" => f.harm_present = true, "0" | "false" | "no" => {}, _ => bad("must be 1 or 0".into()) },
+            "known" => match v.parse() { Ok(h) => f.known = Some(h), Err(e) => bad(e) },
+            "source" => {
+                if v.len() > 40 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') { bad("is not a source scheme (vcdb, hhs, curated…)".into()) } else { f.source = Some(v.to_owned()) }
+            }
+            "include_merged" => match v { "1" | "true" => f.include_merged = true, "0" | "false" => {}, _ => bad("must be 1 or 0".into()) },
             "cursor" => match Cursor::decode(v) { Ok(c) => cursor = Some(c), Err(e) => bad(e) },
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=ward_store::MAX_PAGE_SIZE).contains(&n) => limit = n,
                 _ => bad(format!("must be a whole number from 1 to {}", ward_store::MAX_PAGE_SIZE)),
             },
-            _ => bad("is not a known parameter (country, org_type, attack_type, tlp, org_id, from, to, q, cursor, limit)".into()),
+            _ => bad("is not a known parameter (country, region, org_type, attack_type, actor, harm, known, source, include_merged, tlp, org_id, from, to, q, cursor, limit)".into()),
         }
     }
     if let (Some(a), Some(b)) = (f.from, f.to) {
@@ -149,6 +159,12 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<(IncidentFilter, Opti
         ("attack_type" = Option<String>, Query, description = "attack type token, e.g. ransomware"),
         ("tlp" = Option<String>, Query, description = "clear, green, amber, amber+strict, red"),
         ("org_id" = Option<String>, Query, description = "owning organisation"),
+        ("region" = Option<String>, Query, description = "ISO 3166-2 region, e.g. US-CA"),
+        ("actor" = Option<String>, Query, description = "actor name as recorded"),
+        ("harm" = Option<String>, Query, description = "1: only incidents with harm facts"),
+        ("known" = Option<String>, Query, description = "only incidents where this harm figure is known: individuals_affected, care_disruption, ambulance_diversion, appointments_cancelled"),
+        ("source" = Option<String>, Query, description = "only records from this source (external id scheme: vcdb, hhs, curated…)"),
+        ("include_merged" = Option<String>, Query, description = "1: include records linked into another incident"),
         ("from" = Option<String>, Query, description = "reference date on or after (YYYY-MM-DD)"),
         ("to" = Option<String>, Query, description = "reference date on or before (YYYY-MM-DD)"),
         ("q" = Option<String>, Query, description = "free-text search"),

@@ -273,12 +273,31 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         Ok(r) => r,
         Err(e) => return store_error_page(&state, &auth, e),
     };
+    let scope = ReadScope::for_principal(&auth.principal);
+    let merged_into = state.store.merged_into(r.id).await.ok().flatten();
+    let linked = state.store.linked_records(r.id, &scope).await.unwrap_or_default();
     let content = html! {
+        @if let Some(canonical) = merged_into {
+            p class="notice" role="note" { "This record reports the same incident as " a href={"/incidents/" (canonical)} { "another record" } ", into which it is linked; it is counted there, once." }
+        }
         div class="actions" {
             @if can_edit(&auth, &r) { a class="button" href={"/incidents/" (r.id) "/edit"} { "Edit incident" } }
             a href={"/incidents/" (r.id) "/history"} { "History (version " (r.version) ")" }
         }
         (incident_body(&r.draft))
+        @if !linked.is_empty() {
+            h2 { "Also reported by" }
+            p class="muted" { "Records of the same incident from other sources, linked by the rule in the methodology. They are counted once, here." }
+            ul {
+                @for l in &linked {
+                    li {
+                        a href={"/incidents/" (l.id)} { (l.draft.title) }
+                        @for e in &l.draft.external_ids { " " code { (e.scheme) ":" (e.value) } }
+                        @for s in &l.draft.sources { " · " a href=(s.url.as_str()) rel="noopener noreferrer external" { (s.publisher) } @if let Some(lic) = &s.licence { " (" (lic) ")" } }
+                    }
+                }
+            }
+        }
         p class="muted" { "Recorded " (r.created_at.strftime("%Y-%m-%d %H:%M UTC")) "; last changed " (r.updated_at.strftime("%Y-%m-%d %H:%M UTC")) "." }
     };
     layout(&state, &auth, r.draft.title.as_str(), Some(Back { href: "/incidents", label: "All incidents" }), content).into_response()

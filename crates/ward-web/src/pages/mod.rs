@@ -1,8 +1,11 @@
 //! The web shell: server-rendered HTML that works without JavaScript. Forms carry a CSRF token
 //! bound to the session; every page has a title, a skip link, and a way back.
 
+mod charts;
 mod incidents;
 mod login;
+mod tracer;
+mod map;
 
 use axum::extract::{Path, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,7 +22,12 @@ pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/incidents") }))
+        .route("/", get(|| async { Redirect::to("/tracer") }))
+        .route("/tracer", get(tracer::dashboard))
+        .route("/tracer/methodology", get(tracer::methodology))
+        .route("/tracer/export.csv", get(tracer::export_csv))
+        .route("/tracer/export.json", get(tracer::export_json))
+        .route("/tracer/export.stix.json", get(tracer::export_stix))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
         .route("/incidents", get(incidents::list).post(incidents::create))
@@ -71,9 +79,11 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                 a class="skip" href="#main" { "Skip to main content" }
                 header class="site" {
                     nav aria-label="Main" {
-                        a class="brand" href="/incidents" { (name) }
+                        a class="brand" href="/tracer" { (name) }
                         ul {
+                            li { a href="/tracer" { "Tracer" } }
                             li { a href="/incidents" { "Incidents" } }
+                            li { a href="/tracer/methodology" { "Methodology" } }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }
                             }

@@ -47,6 +47,12 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", "/api/v1/tokens".into(), Some(json!({"label": "matrix"})), [401, 201, 201, 201, 201, 201, 201]),
         // Web shell (bearer tokens identify the user here too; forms additionally need a session).
         ("GET", "/".into(), None, [303; 7]),
+        ("GET", "/tracer".into(), None, [200; 7]),
+        ("GET", "/tracer?country=DE&attack_type=ransomware".into(), None, [200; 7]),
+        ("GET", "/tracer/methodology".into(), None, [200; 7]),
+        ("GET", "/tracer/export.csv".into(), None, [200; 7]),
+        ("GET", "/tracer/export.json".into(), None, [200; 7]),
+        ("GET", "/tracer/export.stix.json".into(), None, [200; 7]),
         ("GET", "/incidents".into(), None, [200; 7]),
         ("GET", format!("/incidents/{clear}"), None, [200; 7]),
         ("GET", format!("/incidents/{green}"), None, [404, 200, 200, 200, 200, 200, 200]),

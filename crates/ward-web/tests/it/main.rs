@@ -6,3 +6,4 @@ mod api;
 mod harness;
 mod openapi;
 mod pages;
+mod tracer;

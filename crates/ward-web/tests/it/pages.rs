@@ -118,7 +118,7 @@ async fn anonymous_list_shows_only_clear_and_pages_have_titles_and_a_way_back() 
     assert!(detail.body.contains("<title>Incident at TLP:CLEAR · ward</title>"));
     assert!(detail.body.contains("href=\"/incidents\""), "a way back");
     assert!(detail.body.contains("Example News"), "sources shown");
-    let bad = get(&app, "/incidents?country=ZZ", "").await;
+    let bad = get(&app, "/incidents?country=XX", "").await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("not an ISO 3166-1"));
     let nf = get(&app, "/no/such/page", "").await;

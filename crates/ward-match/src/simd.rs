@@ -1,0 +1,162 @@
+//! Byte classification of 64-byte blocks into candidate bitmasks. On x86-64 this uses
+//! SSE2 (part of the x86-64 baseline) through `safe_arch`'s safe wrappers; elsewhere a
+//! scalar loop computes the same masks.
+//!
+//! A candidate is a byte that starts the examination of a word:
+//! - every `.`, `:` and `@` (all domains, IPs, URLs and e-mail addresses contain one);
+//! - the first byte of every aligned 16-byte sub-block made only of hex digits: a run of
+//!   32 or more hex digits (MD5, SHA-1, SHA-256) always contains such a block.
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn is_special(b: u8) -> bool {
+    matches!(b, b'.' | b':' | b'@')
+}
+
+/// Scalar reference for [`candidates64`]; also used on other architectures.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
+    let mut special = 0u64;
+    let mut newline = 0u64;
+    let mut word = 0u64;
+    let mut colon = 0u64;
+    let mut at = 0u64;
+    for (i, &b) in block.iter().enumerate() {
+        special |= u64::from(is_special(b)) << i;
+        colon |= u64::from(b == b':') << i;
+        at |= u64::from(b == b'@') << i;
+        newline |= u64::from(b == b'\n') << i;
+        word |= u64::from(crate::scan::is_word_byte(b)) << i;
+    }
+    let mut hex = 0u64;
+    for q in 0..4 {
+        if block[q * 16..q * 16 + 16].iter().all(u8::is_ascii_hexdigit) {
+            hex |= 1u64 << (q * 16);
+        }
+    }
+    Masks { special, hex, newline, word, colon, at }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        sub_i8_m128i, m128i,
+    };
+
+    #[inline(always)]
+    fn splat(b: u8) -> m128i {
+        set_splat_i8_m128i(b as i8)
+    }
+
+    /// (special-byte mask, all-hex, newline mask, word-byte mask, colon mask, at mask).
+    #[inline(always)]
+    fn classify16(chunk: &[u8; 16]) -> (u32, bool, u32, u32, u32, u32) {
+        let v = load_unaligned_m128i(chunk);
+        let dot = cmp_eq_mask_i8_m128i(v, splat(b'.'));
+        let colon = cmp_eq_mask_i8_m128i(v, splat(b':'));
+        let at = cmp_eq_mask_i8_m128i(v, splat(b'@'));
+        let special = move_mask_i8_m128i(bitor_m128i(bitor_m128i(dot, colon), at)) as u32 & 0xffff;
+        // Unsigned range checks: x in [lo, lo+n] <=> min(x - lo, n) == x - lo.
+        let d = sub_i8_m128i(v, splat(b'0'));
+        let is_digit = cmp_eq_mask_i8_m128i(min_u8_m128i(d, splat(9)), d);
+        let l = sub_i8_m128i(bitor_m128i(v, splat(0x20)), splat(b'a'));
+        let is_af = cmp_eq_mask_i8_m128i(min_u8_m128i(l, splat(5)), l);
+        let hex = move_mask_i8_m128i(bitor_m128i(is_digit, is_af)) & 0xffff == 0xffff;
+        let newline = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, splat(b'\n'))) as u32 & 0xffff;
+        // Word bytes: alphanumerics, `.-_:@`, and bytes >= 0x80 (the sign bit).
+        let is_alpha = cmp_eq_mask_i8_m128i(min_u8_m128i(l, splat(25)), l);
+        let dash = cmp_eq_mask_i8_m128i(v, splat(b'-'));
+        let underscore = cmp_eq_mask_i8_m128i(v, splat(b'_'));
+        let punct = bitor_m128i(bitor_m128i(dot, colon), bitor_m128i(at, bitor_m128i(dash, underscore)));
+        let word_ascii = bitor_m128i(bitor_m128i(is_digit, is_alpha), punct);
+        let word = (move_mask_i8_m128i(word_ascii) | move_mask_i8_m128i(v)) as u32 & 0xffff;
+        let colon_bits = move_mask_i8_m128i(colon) as u32 & 0xffff;
+        let at_bits = move_mask_i8_m128i(at) as u32 & 0xffff;
+        (special, hex, newline, word, colon_bits, at_bits)
+    }
+
+    #[inline(always)]
+    pub(super) fn candidates64(block: &[u8; 64]) -> super::Masks {
+        let mut special = 0u64;
+        let mut hex = 0u64;
+        let mut newline = 0u64;
+        let mut word = 0u64;
+        let mut colon = 0u64;
+        let mut at = 0u64;
+        for (q, chunk) in block.chunks_exact(16).enumerate() {
+            let mut c = [0u8; 16];
+            c.copy_from_slice(chunk);
+            let (s, h, n, w, co, a) = classify16(&c);
+            special |= u64::from(s) << (q * 16);
+            hex |= u64::from(h) << (q * 16);
+            newline |= u64::from(n) << (q * 16);
+            word |= u64::from(w) << (q * 16);
+            colon |= u64::from(co) << (q * 16);
+            at |= u64::from(a) << (q * 16);
+        }
+        super::Masks { special, hex, newline, word, colon, at }
+    }
+}
+
+/// Bit masks of a 64-byte block; bit i is byte i.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Masks {
+    /// `.`, `:` or `@`.
+    pub(crate) special: u64,
+    /// First byte of an aligned 16-byte sub-block made only of hex digits.
+    pub(crate) hex: u64,
+    pub(crate) newline: u64,
+    /// Bytes that can be part of a word (see `scan::is_word_byte`).
+    pub(crate) word: u64,
+    pub(crate) colon: u64,
+    pub(crate) at: u64,
+}
+
+/// The [`Masks`] of a 64-byte block.
+#[inline(always)]
+pub(crate) fn candidates64(block: &[u8; 64]) -> Masks {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::candidates64(block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        candidates64_scalar(block)
+    }
+}
+
+/// Asks the CPU to fetch the cache line of `word` (a hint; no effect on results).
+#[inline(always)]
+pub(crate) fn prefetch(word: &u64) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(word);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = word;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simd_agrees_with_scalar() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        for round in 0..2000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly hex digits and specials, sometimes anything.
+                let alphabet = b"0123456789abcdefABCDEF.:@ g/";
+                *b = if round % 3 == 0 { state as u8 } else { alphabet[(state % alphabet.len() as u64) as usize] };
+            }
+            if round % 5 == 0 {
+                block[16..32].copy_from_slice(b"0123456789abcdef");
+            }
+            assert_eq!(candidates64(&block), candidates64_scalar(&block), "{block:?}");
+        }
+    }
+}
