@@ -20,6 +20,8 @@ after(async () => {
 test('anonymous visitors see the curated public incidents', async () => {
   const page = await newPage(browser);
   await page.goto(`${demo.url}/`);
+  assert.match(await page.title(), /tracer/, 'the home page is the public tracer');
+  await page.getByRole('link', { name: 'Incidents', exact: true }).click();
   assert.match(await page.title(), /Incidents/);
   const rows = await page.locator('table.incidents tbody tr').count();
   assert.ok(rows >= 25, `expected the curated incidents, saw ${rows} rows`);

@@ -61,14 +61,15 @@ test('the dashboard shows real data: totals, trend, map, breakdowns with table v
   assert.ok(incidents >= 2000, `VCDB healthcare incidents are public: ${incidents}`);
   assert.ok(await page.locator('svg path[data-country="US"]').count() === 1, 'the United States is on the map');
   const usFill = await page.locator('svg path[data-country="US"]').getAttribute('fill');
-  const grey = await page.locator('svg path:not([data-country])').first().getAttribute('fill');
-  assert.notEqual(usFill, grey, 'countries with incidents are coloured');
+  const greenland = await page.locator('svg path[data-country="GL"]').getAttribute('fill');
+  assert.notEqual(usFill, greenland, 'countries with incidents are coloured, others grey');
+  assert.equal(await page.locator('svg a path[data-country="GL"]').count(), 0, 'no link where nothing was reported');
   // Table view beside the chart: the country table's first row equals the first bar.
   await page.locator('summary', { hasText: 'Table view: Incidents by country' }).click();
   const firstRow = page.locator('#by-country-table tbody tr').first();
   assert.equal(await firstRow.locator('th').innerText(), 'United States');
   const tableValue = Number(await firstRow.locator('td').innerText());
-  const barValue = Number(await page.locator('#by-country-title').locator('..').locator('svg text.chart-value').first().innerText());
+  const barValue = Number(await page.locator('#by-country-title').locator('..').locator('svg text.chart-value').first().textContent());
   assert.equal(tableValue, barValue);
   assert.ok(await page.locator('#trend-title').count() === 1);
   assert.match(await page.locator('#as-of').innerText(), /Data as of \d{4}-\d\d-\d\d/);
