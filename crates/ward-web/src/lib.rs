@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
+pub mod import;
 mod pages;
 
 use std::future::Future;

@@ -3,6 +3,7 @@
 //! methods with a session additionally need the `X-CSRF-Token` header.
 
 mod accounts;
+mod imports;
 mod incidents;
 pub mod openapi;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/users", get(accounts::list_users).post(accounts::create_user))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::revoke_token))
+        .route("/imports/{kind}", axum::routing::post(imports::create).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_IMPORT_BODY_BYTES)))
 }
 
 /// The authenticated caller of an API route: 401 when anonymous, and for unsafe methods

@@ -163,3 +163,26 @@ async fn users_and_orgs_respect_roles() {
     assert_eq!(r.status, 409);
     let _ = app.org_b.id;
 }
+
+#[tokio::test]
+async fn instance_admins_import_datasets_over_the_api() {
+    let app = App::new().await;
+    let csv = "Name of Covered Entity,State,Covered Entity Type,Individuals Affected,Breach Submission Date,Type of Breach,Location of Breached Information,Business Associate Present,Web Description\n\
+               API Clinic,CA,Healthcare Provider,1200,03/04/2021,Hacking/IT Incident,Network Server,No,\n\
+               Broken Clinic,CA,Healthcare Provider,900,31/31/2021,Theft,Laptop,No,\n";
+    let send = |who: &str| {
+        let mut b = axum::http::Request::builder().method("POST").uri("/api/v1/imports/hhs").header("content-type", "text/csv");
+        if let Some(t) = app.token(who) { b = b.header("authorization", format!("Bearer {t}")); }
+        app.raw(b.body(axum::body::Body::from(csv)).unwrap())
+    };
+    assert_eq!(send("org_admin").await.status, 403);
+    let r = send("instance_admin").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let s = r.json();
+    assert_eq!((s["read"].as_i64(), s["created"].as_i64(), s["rejected"].as_i64()), (Some(2), Some(1), Some(1)), "{s}");
+    assert!(s["rejections"][0].as_str().unwrap().contains(":3"), "file and line named: {s}");
+    let again = send("instance_admin").await.json();
+    assert_eq!((again["created"].as_i64(), again["unchanged"].as_i64()), (Some(0), Some(1)), "idempotent: {again}");
+    let r = app.send("instance_admin", "POST", "/api/v1/imports/nonsense", Some(json!({})), &[]).await;
+    assert_eq!((r.status.as_u16(), r.json()["errors"][0]["field"].as_str()), (400, Some("kind")));
+}
