@@ -14,7 +14,7 @@ use ward_core::policy::{decide, Action, Decision, Resource};
 use ward_core::{CountryCode, FieldError, IncidentDraft, IncidentId, OrgType, ReadScope, Tlp};
 use ward_store::{IncidentRecord, StoreError};
 
-use super::{csrf_field, csrf_ok, error_page, form_value, layout, read_form, tlp_badge, to_login, url_encode, Back};
+use super::{csrf_field, csrf_ok, error_page, form_value, layout, read_form, thousands, tlp_badge, to_login, url_encode, Back};
 use crate::auth::Auth;
 use crate::AppState;
 
@@ -127,24 +127,12 @@ pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<Has
 // ---------------------------------------------------------------- detail
 
 fn fmt_count(f: &Fact<u64>) -> String {
-    let n = group_thousands(f.value);
+    let n = thousands(f.value);
     match (f.at_least, f.estimate) {
         (true, _) => format!("at least {n}"),
         (false, true) => format!("about {n}"),
         _ => n,
     }
-}
-
-fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn source_cell<T>(draft: &IncidentDraft, f: &Fact<T>) -> Markup {
@@ -185,9 +173,9 @@ fn harm_rows(d: &IncidentDraft) -> Vec<(String, String, Markup, String)> {
     }
     if let Some(f) = &h.ransom {
         let mut parts = Vec::new();
-        if let Some(x) = f.value.demanded_usd { parts.push(format!("demanded US${}", group_thousands(x))); }
+        if let Some(x) = f.value.demanded_usd { parts.push(format!("demanded US${}", thousands(x))); }
         match f.value.paid { Some(true) => parts.push("paid".into()), Some(false) => parts.push("not paid".into()), None => {} }
-        if let Some(x) = f.value.paid_usd { parts.push(format!("paid US${}", group_thousands(x))); }
+        if let Some(x) = f.value.paid_usd { parts.push(format!("paid US${}", thousands(x))); }
         rows.push(("Ransom".into(), format!("{}{}", parts.join(", "), note(&f.note)), source_cell(d, f), f.as_of.to_string()));
     }
     if let Some(f) = &h.deaths {

@@ -155,6 +155,19 @@ pub fn url_encode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default()
 }
 
+/// A whole number with thousands separators ("1,134").
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A TLP label as a coloured badge with its meaning as the title.
 pub fn tlp_badge(tlp: ward_core::Tlp) -> Markup {
     let class = format!("tlp tlp-{}", tlp.as_str().replace('+', "-"));

@@ -13,7 +13,7 @@ use ward_core::{CountryCode, OrgType, ReadScope};
 use ward_store::{Dimension, GroupCount, HarmFigure, IncidentFilter, Totals};
 
 use super::charts::{columns, hbar, Bar};
-use super::{error_page, layout, Back};
+use super::{error_page, layout, thousands, Back};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::export;
@@ -70,16 +70,9 @@ fn bars(q: &HashMap<String, String>, dim: Dimension, groups: &[GroupCount], limi
         .collect()
 }
 
+/// Counts and sums from the store are never negative.
 fn fmt_int(n: i64) -> String {
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    thousands(u64::try_from(n).unwrap_or(0))
 }
 
 fn tile(label: &str, value: String, coverage: Option<(i64, i64)>, href: String, note: &str) -> Markup {
