@@ -127,21 +127,54 @@ impl fmt::Display for OrgType {
     }
 }
 
-/// Legal-form words dropped when comparing organisation names across datasets.
+/// Legal-form words removed from the end of a name (after punctuation is gone, so `L.L.C.`
+/// has become `llc`).
 const LEGAL_SUFFIXES: &[&str] = &[
-    "inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "plc", "gmbh", "ag", "sa", "sas",
-    "pc", "pa", "llp", "lp", "pllc", "the",
+    "inc", "incorporated", "llc", "llp", "lllp", "lp", "pllc", "ltd", "limited", "corp", "corporation",
+    "co", "plc", "gmbh", "ag", "sa", "sas", "bv", "nv", "pc", "pa", "psc", "sc", "pty",
 ];
 
-/// The form of an organisation name used to link records of the same incident from different
-/// sources: lower case, `&` read as "and", punctuation to spaces, legal-form words and "the"
-/// dropped, spaces collapsed. "The Anthem, Inc." and "ANTHEM INC" both become "anthem".
+/// Normalises an organisation name so that spellings of the same name compare equal:
+///
+/// 1. Unicode lower-case;
+/// 2. text in parentheses or brackets is dropped (`Anthem, Inc. (“Anthem”)` → `anthem`);
+///    apostrophes and full stops are deleted (`Children's` → `childrens`, `L.L.C.` → `llc`);
+///    `&` becomes `and`; every other character that is not a letter or digit becomes a space;
+/// 3. the word `the` is dropped wherever it stands;
+/// 4. legal-form words at the end are dropped, repeatedly (`inc`, `llc`, `ltd`, `corp`, `plc`,
+///    `gmbh`, `pc`, `pa`… see the crate README for the list), but never the only word left;
+/// 5. runs of spaces become one space, and the ends are trimmed.
+///
+/// `"The Kroger Co."` → `"kroger"`, `"St. Mary's Medical Center, Inc."` →
+/// `"st marys medical center"`, `"Smith & Jones, P.C."` → `"smith and jones"`.
+///
+/// It does not resolve trade names (`d/b/a`), abbreviations (`Ctr`) or accents: equal output
+/// means "very likely the same name", unequal output means nothing.
 pub fn normalise_name(name: &str) -> String {
-    let lowered = name.to_lowercase().replace('&', " and ");
-    // Dots and apostrophes join ("P.C." is "pc", "St. Mary's" is "st marys"); other
-    // punctuation separates words.
-    let cleaned: String = lowered.chars().filter(|c| *c != '.' && *c != '\'' && *c != '’').map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
-    cleaned.split_whitespace().filter(|w| !LEGAL_SUFFIXES.contains(w)).collect::<Vec<_>>().join(" ")
+    let mut flat = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                flat.push(' ');
+            }
+            ')' | ']' => {
+                depth = depth.saturating_sub(1);
+                flat.push(' ');
+            }
+            _ if depth > 0 => {}
+            '\'' | '’' | '‘' | '`' | '´' | '.' => {}
+            '&' => flat.push_str(" and "),
+            c if c.is_alphanumeric() => flat.push(c),
+            _ => flat.push(' '),
+        }
+    }
+    let mut words: Vec<&str> = flat.split_whitespace().filter(|w| *w != "the").collect();
+    while words.len() > 1 && words.last().is_some_and(|w| LEGAL_SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 /// A member organisation of this ward instance.

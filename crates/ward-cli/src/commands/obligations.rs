@@ -157,15 +157,24 @@ fn read_facts(path: &Path) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// Loads the rules and the fact document and evaluates them at `now` (default: the clock).
+fn evaluate_facts_file(
+    rules_dir: Option<&Path>,
+    facts: &Path,
+    now: Option<Timestamp>,
+) -> anyhow::Result<(std::borrow::Cow<'static, RuleSet>, ward_rules::Document, Timestamp, Vec<Obligation>)> {
+    let rules = load_rules(rules_dir)?;
+    let text = read_facts(facts)?;
+    let doc = parse_document(&rules, &text).map_err(|e| anyhow!("{}: {e}", facts.display()))?;
+    let now = now.unwrap_or_else(Timestamp::now);
+    let obligations = evaluate(&rules, &doc.facts, &doc.submissions, &doc.decisions, now);
+    Ok((rules, doc, now, obligations))
+}
+
 /// `ward obligations evaluate`. Returns the exit code (0); bad facts or rules are errors
 /// (exit 1), with the message naming the fact id or the rule file, line and path.
 pub fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<i32> {
-    let rules = load_rules(args.rules.as_deref())?;
-    let text = read_facts(&args.facts)?;
-    let doc =
-        parse_document(&rules, &text).map_err(|e| anyhow!("{}: {e}", args.facts.display()))?;
-    let now = args.now.unwrap_or_else(Timestamp::now);
-    let obligations = evaluate(&rules, &doc.facts, &doc.submissions, &doc.decisions, now);
+    let (rules, doc, now, obligations) = evaluate_facts_file(args.rules.as_deref(), &args.facts, args.now)?;
     let mut out = String::new();
     if args.json {
         out.push_str(
@@ -261,12 +270,7 @@ fn table(
 
 /// `ward obligations report`: drafts for the selected (or every open) obligation.
 pub fn run_report(args: ReportArgs) -> anyhow::Result<i32> {
-    let rules = load_rules(args.rules.as_deref())?;
-    let text = read_facts(&args.facts)?;
-    let doc =
-        parse_document(&rules, &text).map_err(|e| anyhow!("{}: {e}", args.facts.display()))?;
-    let now = args.now.unwrap_or_else(Timestamp::now);
-    let obligations = evaluate(&rules, &doc.facts, &doc.submissions, &doc.decisions, now);
+    let (rules, doc, _now, obligations) = evaluate_facts_file(args.rules.as_deref(), &args.facts, args.now)?;
     let selected: Vec<&Obligation> = obligations
         .iter()
         .filter(|o| args.regime.as_ref().is_none_or(|r| *r == o.regime))
