@@ -146,19 +146,36 @@ pub struct IncidentPage {
     pub next: Option<Cursor>,
 }
 
+/// A NULL that PostgreSQL sees as `double precision`. sqlx 0.8's Any driver swaps the two
+/// float kinds for NULLs (a NULL `f64` is sent as `real`), so a statement first prepared with a
+/// NULL would then reject a real `f64`; a NULL `f32` arrives as `double precision`.
+pub(crate) const NULL_DOUBLE: Option<f32> = None;
+
+/// A value bound to a placeholder (typed, so PostgreSQL sees integers as integers).
+#[derive(Debug, Clone)]
+pub(crate) enum SqlValue {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Float(Option<f64>),
+}
+
 /// A parameterised SQL text under construction.
 pub(crate) struct Sql {
     text: String,
-    params: Vec<Option<String>>,
+    params: Vec<SqlValue>,
 }
 
 impl Sql {
     pub(crate) fn new(text: &str) -> Sql {
         Sql { text: text.to_owned(), params: Vec::new() }
     }
-    /// Appends a placeholder bound to `value` and returns it (`$3`).
+    /// Appends a text placeholder bound to `value` and returns it (`$3`).
     pub(crate) fn param(&mut self, value: impl Into<String>) -> String {
-        self.params.push(Some(value.into()));
+        self.bind(SqlValue::Text(Some(value.into())))
+    }
+    /// Appends a placeholder bound to any value and returns it.
+    pub(crate) fn bind(&mut self, value: SqlValue) -> String {
+        self.params.push(value);
         format!("${}", self.params.len())
     }
     pub(crate) fn push(&mut self, s: &str) {
@@ -167,7 +184,12 @@ impl Sql {
     pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for p in &self.params {
-            q = q.bind(p.clone());
+            q = match p {
+                SqlValue::Text(v) => q.bind(v.clone()),
+                SqlValue::Int(v) => q.bind(*v),
+                SqlValue::Float(Some(v)) => q.bind(*v),
+                SqlValue::Float(None) => q.bind(NULL_DOUBLE),
+            };
         }
         q
     }
@@ -207,7 +229,7 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-const RECORD_COLUMNS: &str = "i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key";
+pub(crate) const RECORD_COLUMNS: &str = "i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key";
 
 pub(crate) fn record_from_row(row: &AnyRow) -> Result<IncidentRecord, StoreError> {
     let body: String = row.try_get("body")?;
@@ -309,23 +331,26 @@ pub(crate) fn indexed(draft: &IncidentDraft) -> Result<Indexed, StoreError> {
 
 /// Writes the derived columns, facets and external ids of one incident inside `tx`.
 pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, ix: &Indexed) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE incidents SET year = $1, month = $2, region = $3, norm_name = $4, individuals_affected = $5, care_disruption_days = $6,
-         ambulance_diverted = $7, appointments_cancelled = $8, has_harm = $9, derived_version = $10 WHERE id = $11",
-    )
-    .bind(ix.year)
-    .bind(ix.month.clone())
-    .bind(ix.region.clone())
-    .bind(ix.norm_name.clone())
-    .bind(ix.individuals_affected)
-    .bind(ix.care_disruption_days)
-    .bind(ix.ambulance_diverted)
-    .bind(ix.appointments_cancelled)
-    .bind(ix.has_harm)
-    .bind(DERIVED_VERSION)
-    .bind(id.to_string())
-    .execute(&mut *tx)
-    .await?;
+    let mut sql = Sql::new("");
+    let vals = [
+        sql.bind(SqlValue::Int(ix.year)),
+        sql.bind(SqlValue::Text(ix.month.clone())),
+        sql.bind(SqlValue::Text(ix.region.clone())),
+        sql.bind(SqlValue::Text(ix.norm_name.clone())),
+        sql.bind(SqlValue::Int(ix.individuals_affected)),
+        sql.bind(SqlValue::Float(ix.care_disruption_days)),
+        sql.bind(SqlValue::Int(ix.ambulance_diverted)),
+        sql.bind(SqlValue::Int(ix.appointments_cancelled)),
+        sql.bind(SqlValue::Int(Some(ix.has_harm))),
+        sql.bind(SqlValue::Int(Some(DERIVED_VERSION))),
+        sql.param(id.to_string()),
+    ];
+    let [year, month, region, norm, ind, care, amb, appt, harm, dv, id_p] = vals;
+    sql.push(&format!(
+        "UPDATE incidents SET year = {year}, month = {month}, region = {region}, norm_name = {norm}, individuals_affected = {ind},
+         care_disruption_days = {care}, ambulance_diverted = {amb}, appointments_cancelled = {appt}, has_harm = {harm}, derived_version = {dv} WHERE id = {id_p}"
+    ));
+    sql.query().execute(&mut *tx).await?;
     sqlx::query("DELETE FROM incident_facets WHERE incident_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
     for (facet, value) in &ix.facets {
         sqlx::query("INSERT INTO incident_facets (incident_id, facet, value) VALUES ($1, $2, $3)")
@@ -348,35 +373,84 @@ pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, 
     Ok(())
 }
 
-/// Inserts a new incident row, its version 1 and its derived data inside `tx`.
-pub(crate) async fn insert_incident(tx: &mut sqlx::AnyConnection, id: IncidentId, org_id: OrgId, ix: &Indexed, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO incidents (id, org_id, version, tlp, title, country, org_type, attack_types, sort_key, search_text, body, created_at, updated_at, created_by, updated_by)
-         VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $12)",
-    )
-    .bind(id.to_string())
-    .bind(org_id.to_string())
-    .bind(ix.tlp)
-    .bind(ix.title.clone())
-    .bind(ix.country.clone())
-    .bind(ix.org_type)
-    .bind(ix.attack_types.clone())
-    .bind(ix.sort_key.clone())
-    .bind(ix.search_text.clone())
-    .bind(ix.body.clone())
-    .bind(to_db(now))
-    .bind(by.map(|u| u.to_string()))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, 1, $2, $3, $4, $5)")
-        .bind(id.to_string())
-        .bind(ix.body.clone())
-        .bind(r#"["(created)"]"#)
-        .bind(to_db(now))
-        .bind(by.map(|u| u.to_string()))
-        .execute(&mut *tx)
-        .await?;
-    write_derived(tx, id, ix).await
+/// Most rows one multi-row `INSERT` carries. SQLite looks placeholders up by name in a linear
+/// list, so binding costs grow with the square of a statement's placeholders: about a thousand
+/// (40 rows of 23) is where fewer statements stop paying.
+pub(crate) const ROWS_PER_STATEMENT: usize = 40;
+
+/// Inserts new incident rows (derived columns included), their version 1, facets and external
+/// ids inside `tx`, with one multi-row statement per table and chunk.
+pub(crate) async fn insert_incidents(tx: &mut sqlx::AnyConnection, rows: &[(IncidentId, &Indexed)], org_id: OrgId, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
+    let now = to_db(now);
+    let by = by.map(|u| u.to_string());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO incidents (id, org_id, version, tlp, title, country, org_type, attack_types, sort_key, search_text, body, created_at, updated_at, created_by, updated_by,
+             year, month, region, norm_name, individuals_affected, care_disruption_days, ambulance_diverted, appointments_cancelled, has_harm, derived_version) VALUES ",
+        );
+        let org = sql.param(org_id.to_string());
+        let at = sql.param(now.clone());
+        let who = sql.bind(SqlValue::Text(by.clone()));
+        let dv = sql.bind(SqlValue::Int(Some(DERIVED_VERSION)));
+        for (n, (id, ix)) in chunk.iter().enumerate() {
+            let vals = [
+                sql.param(id.to_string()),
+                sql.param(ix.tlp),
+                sql.param(ix.title.clone()),
+                sql.param(ix.country.clone()),
+                sql.param(ix.org_type),
+                sql.param(ix.attack_types.clone()),
+                sql.param(ix.sort_key.clone()),
+                sql.param(ix.search_text.clone()),
+                sql.param(ix.body.clone()),
+                sql.bind(SqlValue::Int(ix.year)),
+                sql.bind(SqlValue::Text(ix.month.clone())),
+                sql.bind(SqlValue::Text(ix.region.clone())),
+                sql.bind(SqlValue::Text(ix.norm_name.clone())),
+                sql.bind(SqlValue::Int(ix.individuals_affected)),
+                sql.bind(SqlValue::Float(ix.care_disruption_days)),
+                sql.bind(SqlValue::Int(ix.ambulance_diverted)),
+                sql.bind(SqlValue::Int(ix.appointments_cancelled)),
+                sql.bind(SqlValue::Int(Some(ix.has_harm))),
+            ];
+            let [id_p, tlp, title, country, org_type, attack, sort_key, search, body, year, month, region, norm, ind, care, amb, appt, harm] = vals;
+            sql.push(if n == 0 { "(" } else { ", (" });
+            sql.push(&format!(
+                "{id_p}, {org}, 1, {tlp}, {title}, {country}, {org_type}, {attack}, {sort_key}, {search}, {body}, {at}, {at}, {who}, {who}, {year}, {month}, {region}, {norm}, {ind}, {care}, {amb}, {appt}, {harm}, {dv})"
+            ));
+        }
+        sql.query().execute(&mut *tx).await?;
+
+        let mut sql = Sql::new("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ");
+        let created = sql.param(r#"["(created)"]"#);
+        let at = sql.param(now.clone());
+        let who = sql.bind(SqlValue::Text(by.clone()));
+        for (n, (id, ix)) in chunk.iter().enumerate() {
+            let id_p = sql.param(id.to_string());
+            let body = sql.param(ix.body.clone());
+            sql.push(&format!("{}({id_p}, 1, {body}, {created}, {at}, {who})", if n == 0 { "" } else { ", " }));
+        }
+        sql.query().execute(&mut *tx).await?;
+    }
+    let facets: Vec<(IncidentId, &str, &str)> = rows.iter().flat_map(|(id, ix)| ix.facets.iter().map(move |(f, v)| (*id, *f, v.as_str()))).collect();
+    for chunk in facets.chunks(ROWS_PER_STATEMENT * 4) {
+        let mut sql = Sql::new("INSERT INTO incident_facets (incident_id, facet, value) VALUES ");
+        for (n, (id, facet, value)) in chunk.iter().enumerate() {
+            let (a, b, c) = (sql.param(id.to_string()), sql.param(*facet), sql.param(*value));
+            sql.push(&format!("{}({a}, {b}, {c})", if n == 0 { "" } else { ", " }));
+        }
+        sql.query().execute(&mut *tx).await?;
+    }
+    let ext: Vec<(IncidentId, &str, &str)> = rows.iter().flat_map(|(id, ix)| ix.external_ids.iter().map(move |(s, v)| (*id, s.as_str(), v.as_str()))).collect();
+    for chunk in ext.chunks(ROWS_PER_STATEMENT * 4) {
+        let mut sql = Sql::new("INSERT INTO incident_external_ids (scheme, value, incident_id) VALUES ");
+        for (n, (id, scheme, value)) in chunk.iter().enumerate() {
+            let (a, b, c) = (sql.param(*scheme), sql.param(*value), sql.param(id.to_string()));
+            sql.push(&format!("{}({a}, {b}, {c})", if n == 0 { "" } else { ", " }));
+        }
+        sql.query().execute(&mut *tx).await.map_err(|e| StoreError::unique(e, "external_ids"))?;
+    }
+    Ok(())
 }
 
 /// Writes a new version of an incident inside `tx`, guarded by `expected_version`
@@ -434,7 +508,8 @@ impl Store {
         let id = IncidentId::from_uuid(new_uuid());
         let ix = indexed(draft)?;
         let mut tx = self.pool.begin().await?;
-        insert_incident(&mut tx, id, org_id, &ix, by, now).await?;
+        insert_incidents(&mut tx, &[(id, &ix)], org_id, by, now).await?;
+        crate::rollup::apply(&mut tx, &[id], 1, now).await?;
         tx.commit().await?;
         Ok(IncidentRecord { id, org_id, version: 1, created_at: now, updated_at: now, created_by: by, updated_by: by, draft: draft.clone() })
     }
@@ -473,8 +548,9 @@ impl Store {
         let ix = indexed(draft)?;
         let next = expected_version + 1;
         let mut tx = self.pool.begin().await?;
+        crate::rollup::apply(&mut tx, &[id], -1, now).await?;
         match update_row(&mut tx, id, expected_version, &ix, &changed, by, now).await {
-            Ok(()) => {}
+            Ok(()) => crate::rollup::apply(&mut tx, &[id], 1, now).await?,
             Err(StoreError::Conflict { .. }) => {
                 drop(tx);
                 let current = self.get_incident(id, scope).await?;

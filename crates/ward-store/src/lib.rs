@@ -8,12 +8,13 @@
 mod accounts;
 mod error;
 mod incidents;
+mod rollup;
 pub mod time;
 mod tracer;
 
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use error::StoreError;
-pub use tracer::{Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
+pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 use std::str::FromStr;
@@ -33,6 +34,11 @@ pub enum Backend {
 pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long SQLite waits on a locked database before reporting it busy.
 pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+/// SQLite page cache per connection, in KiB (the default 2 MiB makes every aggregate over a
+/// large table re-read its pages through system calls).
+pub const SQLITE_CACHE_KIB: u32 = 32 * 1024;
+/// Bytes of the SQLite file read through a memory map instead of `pread`.
+pub const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
 /// Connections per process.
 pub const MAX_CONNECTIONS: u32 = 8;
 
@@ -62,7 +68,8 @@ impl Store {
                     // power loss, not only a killed process.
                     conn.execute(
                         format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};
+                             PRAGMA cache_size = -{SQLITE_CACHE_KIB}; PRAGMA mmap_size = {SQLITE_MMAP_BYTES}; PRAGMA temp_store = MEMORY;"
                         )
                         .as_str(),
                     )
@@ -82,6 +89,10 @@ impl Store {
         let n = store.reindex().await?;
         if n > 0 {
             tracing::info!(rows = n, "recomputed derived incident columns");
+        }
+        if n > 0 || rollup::stored_version(&store.pool).await? < rollup::ROLLUP_VERSION {
+            store.rebuild_rollup().await?;
+            tracing::info!("rebuilt the tracer rollup");
         }
         Ok(store)
     }

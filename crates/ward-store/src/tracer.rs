@@ -109,8 +109,17 @@ fn num_f64(row: &sqlx::any::AnyRow, col: &str) -> Result<f64, StoreError> {
 }
 
 impl Store {
-    /// Headline totals for `scope` under `filter`.
+    /// Headline totals for `scope` under `filter`: from the rollup when the filter only uses
+    /// rolled-up dimensions, else from the incidents (the same figures either way).
     pub async fn totals(&self, scope: &ReadScope, filter: &IncidentFilter) -> Result<Totals, StoreError> {
+        match self.rollup_totals(scope, filter).await? {
+            Some(t) => Ok(t),
+            None => self.live_totals(scope, filter).await,
+        }
+    }
+
+    /// [`Store::totals`] computed from the incidents themselves (no rollup).
+    pub async fn live_totals(&self, scope: &ReadScope, filter: &IncidentFilter) -> Result<Totals, StoreError> {
         let mut sql = Sql::new(
             "SELECT COUNT(*) AS n, COUNT(DISTINCT i.country) AS countries,
              CAST(SUM(i.individuals_affected) AS BIGINT) AS ind, COUNT(i.individuals_affected) AS ind_n,
@@ -139,8 +148,17 @@ impl Store {
     }
 
     /// Incidents (and individuals affected) per group, largest first for categories and in
-    /// key order for time. Multi-valued dimensions count an incident once per value.
+    /// key order for time. Multi-valued dimensions count an incident once per value. From the
+    /// rollup when it can answer, else from the incidents.
     pub async fn group_counts(&self, scope: &ReadScope, filter: &IncidentFilter, dim: Dimension) -> Result<Vec<GroupCount>, StoreError> {
+        match self.rollup_group_counts(scope, filter, dim).await? {
+            Some(g) => Ok(g),
+            None => self.live_group_counts(scope, filter, dim).await,
+        }
+    }
+
+    /// [`Store::group_counts`] computed from the incidents themselves (no rollup).
+    pub async fn live_group_counts(&self, scope: &ReadScope, filter: &IncidentFilter, dim: Dimension) -> Result<Vec<GroupCount>, StoreError> {
         let (key, from, null_guard) = match (dim, dim.facet()) {
             (_, Some(facet)) => ("f.value".to_owned(), format!("incidents i JOIN incident_facets f ON f.incident_id = i.id AND f.facet = '{facet}'"), ""),
             (Dimension::Year, _) => ("CAST(i.year AS TEXT)".to_owned(), "incidents i".to_owned(), " AND i.year IS NOT NULL"),
@@ -158,6 +176,56 @@ impl Store {
         rows.iter()
             .map(|r| Ok(GroupCount { key: r.try_get::<String, _>("k")?, incidents: num_i64(r, "n")?, individuals_affected: num_i64(r, "ind")? }))
             .collect()
+    }
+
+    async fn rollup_totals(&self, scope: &ReadScope, filter: &IncidentFilter) -> Result<Option<Totals>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT CAST(SUM(i.n) AS BIGINT) AS n, COUNT(DISTINCT CASE WHEN i.n > 0 THEN i.country END) AS countries,
+             CAST(SUM(i.individuals_affected) AS BIGINT) AS ind, CAST(SUM(i.individuals_known) AS BIGINT) AS ind_n,
+             CAST(SUM(i.care_milli_days) AS BIGINT) AS care, CAST(SUM(i.care_known) AS BIGINT) AS care_n,
+             CAST(SUM(i.ambulance_diverted) AS BIGINT) AS amb, CAST(SUM(i.ambulance_known) AS BIGINT) AS amb_n,
+             CAST(SUM(i.appointments_cancelled) AS BIGINT) AS appt, CAST(SUM(i.appointments_known) AS BIGINT) AS appt_n,
+             MAX(i.latest) AS latest FROM tracer_rollup i WHERE ",
+        );
+        if !push_rollup_filter(&mut sql, scope, filter, None) {
+            return Ok(None);
+        }
+        let row = sql.query().fetch_one(&self.pool).await?;
+        Ok(Some(Totals {
+            incidents: num_i64(&row, "n")?,
+            countries: num_i64(&row, "countries")?,
+            individuals_affected: num_i64(&row, "ind")?,
+            individuals_affected_known: num_i64(&row, "ind_n")?,
+            care_disruption_days: num_i64(&row, "care")? as f64 / crate::rollup::CARE_SCALE,
+            care_disruption_known: num_i64(&row, "care_n")?,
+            ambulance_diversions: num_i64(&row, "amb")?,
+            ambulance_diversion_known: num_i64(&row, "amb_n")?,
+            appointments_cancelled: num_i64(&row, "appt")?,
+            appointments_cancelled_known: num_i64(&row, "appt_n")?,
+            as_of: row.try_get::<Option<String>, _>("latest")?.map(|t| crate::time::from_db(&t)).transpose()?,
+        }))
+    }
+
+    async fn rollup_group_counts(&self, scope: &ReadScope, filter: &IncidentFilter, dim: Dimension) -> Result<Option<Vec<GroupCount>>, StoreError> {
+        let (key, guard) = match dim {
+            Dimension::Month => return Ok(None),
+            Dimension::Year => ("CAST(i.year AS TEXT)", " AND i.year <> 0"),
+            Dimension::Country => ("i.country", ""),
+            Dimension::OrgType => ("i.org_type", ""),
+            _ => ("i.value", ""),
+        };
+        let mut sql = Sql::new(&format!("SELECT {key} AS k, CAST(SUM(i.n) AS BIGINT) AS cnt, CAST(SUM(i.individuals_affected) AS BIGINT) AS ind FROM tracer_rollup i WHERE "));
+        if !push_rollup_filter(&mut sql, scope, filter, dim.facet()) {
+            return Ok(None);
+        }
+        sql.push(guard);
+        let order = if matches!(dim, Dimension::Year) { "k ASC" } else { "cnt DESC, k ASC" };
+        sql.push(&format!(" GROUP BY {key} HAVING SUM(i.n) > 0 ORDER BY {order}"));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok(GroupCount { key: r.try_get::<String, _>("k")?, incidents: num_i64(r, "cnt")?, individuals_affected: num_i64(r, "ind")? }))
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
     }
 
     /// The incident holding this external id, if any (any scope: used by importers, which run
@@ -191,72 +259,114 @@ impl Store {
     /// Candidates for linking: unmerged incidents with this normalised victim name in this
     /// country, other than `except`.
     pub async fn link_candidates(&self, norm_name: &str, country: &str, except: IncidentId) -> Result<Vec<IncidentRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT i.id FROM incidents i WHERE i.norm_name = $1 AND i.country = $2 AND i.id <> $3 AND i.merged_into IS NULL ORDER BY i.id",
-        )
-        .bind(norm_name.to_owned())
-        .bind(country.to_owned())
-        .bind(except.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: IncidentId = r.try_get::<String, _>("id")?.parse().map_err(|e: ward_core::FieldError| StoreError::Corrupt(e.to_string()))?;
-            out.push(self.get_incident(id, &ReadScope::LOCAL_OPERATOR).await?);
+        let mut sql = Sql::new(&format!("SELECT {} FROM incidents i WHERE i.norm_name = ", crate::incidents::RECORD_COLUMNS));
+        let (n, c, e) = (sql.param(norm_name), sql.param(country), sql.param(except.to_string()));
+        sql.push(&format!("{n} AND i.country = {c} AND i.id <> {e} AND i.merged_into IS NULL ORDER BY i.id"));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(crate::incidents::record_from_row).collect()
+    }
+
+    /// Every unmerged incident sharing a normalised victim name and country with one of `ids`
+    /// (those among `ids` included): all the linking rule needs to consider for them, in a
+    /// few queries however many records an import touched.
+    pub async fn link_neighbourhood(&self, ids: &[IncidentId]) -> Result<Vec<IncidentRecord>, StoreError> {
+        let mut out: std::collections::BTreeMap<IncidentId, IncidentRecord> = std::collections::BTreeMap::new();
+        for chunk in ids.chunks(crate::incidents::ROWS_PER_STATEMENT * 5) {
+            let cols = crate::incidents::RECORD_COLUMNS;
+            let mut sql = Sql::new(&format!(
+                "SELECT DISTINCT {cols} FROM incidents i JOIN incidents t ON t.norm_name = i.norm_name AND t.country = i.country
+                 WHERE i.merged_into IS NULL AND t.merged_into IS NULL AND t.id IN ("
+            ));
+            for (n, id) in chunk.iter().enumerate() {
+                let p = sql.param(id.to_string());
+                sql.push(if n == 0 { "" } else { ", " });
+                sql.push(&p);
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&self.pool).await? {
+                let rec = crate::incidents::record_from_row(&row)?;
+                out.insert(rec.id, rec);
+            }
         }
-        Ok(out)
+        Ok(out.into_values().collect())
     }
 
     /// Links `duplicate` into `canonical`: the duplicate stops counting on its own and its
     /// sources show on the canonical incident. Recorded as a version of the duplicate.
     pub async fn merge_into(&self, duplicate: IncidentId, canonical: IncidentId, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
-        if duplicate == canonical {
-            return Err(StoreError::Corrupt("an incident cannot be merged into itself".into()));
-        }
-        self.set_merged(duplicate, Some(canonical), by, now).await
+        self.merge_many(&[(duplicate, canonical)], by, now).await
+    }
+
+    /// Links each (duplicate, canonical) pair like [`Store::merge_into`], all in one
+    /// transaction: either every link is recorded or none.
+    pub async fn merge_many(&self, pairs: &[(IncidentId, IncidentId)], by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
+        let changes: Vec<(IncidentId, Option<IncidentId>)> = pairs.iter().map(|(d, c)| (*d, Some(*c))).collect();
+        self.set_merged(&changes, by, now).await
     }
 
     /// Reverses [`Store::merge_into`].
     pub async fn unmerge(&self, duplicate: IncidentId, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
-        self.set_merged(duplicate, None, by, now).await
+        self.set_merged(&[(duplicate, None)], by, now).await
     }
 
-    async fn set_merged(&self, id: IncidentId, into: Option<IncidentId>, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
-        let current = self.get_incident(id, &ReadScope::LOCAL_OPERATOR).await?;
-        if let Some(target) = into {
-            let t = self.get_incident(target, &ReadScope::LOCAL_OPERATOR).await?;
-            if self.merged_into(target).await?.is_some() || t.id == id {
-                return Err(StoreError::Corrupt("merge target is itself merged; merge into its canonical incident".into()));
+    async fn set_merged(&self, changes: &[(IncidentId, Option<IncidentId>)], by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
+        let duplicates: std::collections::HashSet<IncidentId> = changes.iter().filter(|(_, t)| t.is_some()).map(|(d, _)| *d).collect();
+        let mut currents = Vec::with_capacity(changes.len());
+        for (id, into) in changes {
+            let current = self.get_incident(*id, &ReadScope::LOCAL_OPERATOR).await?;
+            if let Some(target) = into {
+                if target == id {
+                    return Err(StoreError::Corrupt("an incident cannot be merged into itself".into()));
+                }
+                self.get_incident(*target, &ReadScope::LOCAL_OPERATOR).await?;
+                if self.merged_into(*target).await?.is_some() || duplicates.contains(target) {
+                    return Err(StoreError::Corrupt("merge target is itself merged; merge into its canonical incident".into()));
+                }
             }
+            currents.push(current);
         }
-        let next = current.version + 1;
-        let change = match into {
-            Some(t) => format!("[\"merged_into:{t}\"]"),
-            None => "[\"unmerged\"]".to_owned(),
-        };
+        let ids: Vec<IncidentId> = changes.iter().map(|(id, _)| *id).collect();
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query("UPDATE incidents SET merged_into = $1, version = $2, updated_at = $3, updated_by = $4 WHERE id = $5 AND version = $6")
-            .bind(into.map(|t| t.to_string()))
-            .bind(next)
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
-            .bind(id.to_string())
-            .bind(current.version)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::Conflict { current: current.version });
+        crate::rollup::apply(&mut tx, &ids, -1, now).await?;
+        for ((id, into), current) in changes.iter().zip(&currents) {
+            let next = current.version + 1;
+            let change = match into {
+                Some(t) => format!("[\"merged_into:{t}\"]"),
+                None => "[\"unmerged\"]".to_owned(),
+            };
+            let n = sqlx::query("UPDATE incidents SET merged_into = $1, version = $2, updated_at = $3, updated_by = $4 WHERE id = $5 AND version = $6")
+                .bind(into.map(|t| t.to_string()))
+                .bind(next)
+                .bind(to_db(now))
+                .bind(by.map(|u| u.to_string()))
+                .bind(id.to_string())
+                .bind(current.version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict { current: current.version });
+            }
+            sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id.to_string())
+                .bind(next)
+                .bind(serde_json::to_string(&current.draft).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+                .bind(change)
+                .bind(to_db(now))
+                .bind(by.map(|u| u.to_string()))
+                .execute(&mut *tx)
+                .await?;
         }
-        sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.to_string())
-            .bind(next)
-            .bind(serde_json::to_string(&current.draft).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-            .bind(change)
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
-            .execute(&mut *tx)
-            .await?;
+        crate::rollup::apply(&mut tx, &ids, 1, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recomputes the tracer rollup from the incidents (after a recipe change; `Store::open`
+    /// calls it when needed).
+    pub async fn rebuild_rollup(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        crate::rollup::rebuild(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -301,10 +411,72 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             write_derived(&mut tx, id, &ix).await?;
             tx.commit().await?;
+            // The caller (`Store::open`) rebuilds the rollup when any row was recomputed.
             n += 1;
         }
         Ok(n)
     }
+}
+
+/// Whether [`Store::totals`] (`dim` = None) or [`Store::group_counts`] answers `filter` from
+/// the rollup rather than from the incidents.
+pub fn rollup_answers(filter: &IncidentFilter, dim: Option<Dimension>) -> bool {
+    if dim == Some(Dimension::Month) {
+        return false;
+    }
+    push_rollup_filter(&mut Sql::new(""), &ReadScope::PUBLIC, filter, dim.and_then(Dimension::facet))
+}
+
+/// Appends the rollup form of `scope` and `filter` (grouped by `group_facet` when given) to
+/// `sql`; false when the rollup cannot answer: free-text search, a source scheme, a known-figure
+/// filter, merged records, dates not on whole years, or both an attack type and an actor.
+fn push_rollup_filter(sql: &mut Sql, scope: &ReadScope, f: &IncidentFilter, group_facet: Option<&'static str>) -> bool {
+    let text = f.text.as_deref().map(str::trim).is_some_and(|t| !t.is_empty());
+    if text || f.include_merged || f.source.is_some() || f.known.is_some() {
+        return false;
+    }
+    if f.from.is_some_and(|d| (d.month(), d.day()) != (1, 1)) || f.to.is_some_and(|d| (d.month(), d.day()) != (12, 31)) {
+        return false;
+    }
+    match (f.attack_type, &f.actor) {
+        (Some(_), Some(_)) => return false,
+        (Some(a), None) => {
+            let v = sql.param(a.as_str());
+            sql.push(&format!("i.filter_facet = 'attack_type' AND i.filter_value = {v} AND "));
+        }
+        (None, Some(actor)) => {
+            let v = sql.param(actor.clone());
+            sql.push(&format!("i.filter_facet = 'actor' AND i.filter_value = {v} AND "));
+        }
+        (None, None) => sql.push("i.filter_facet = '' AND i.filter_value = '' AND "),
+    }
+    sql.push(&format!("i.facet = '{}' AND ", group_facet.unwrap_or("")));
+    push_scope(sql, scope);
+    for (col, value) in [
+        ("region", f.region.as_ref().map(|r| r.as_str().to_owned())),
+        ("org_id", f.org_id.map(|o| o.to_string())),
+        ("country", f.country.map(|c| c.as_str().to_owned())),
+        ("org_type", f.org_type.map(|t| t.as_str().to_owned())),
+        ("tlp", f.tlp.map(|t| t.as_str().to_owned())),
+    ] {
+        if let Some(v) = value {
+            let p = sql.param(v);
+            sql.push(&format!(" AND i.{col} = {p}"));
+        }
+    }
+    if f.harm_present {
+        sql.push(" AND i.has_harm = 1");
+    }
+    if f.from.is_some() || f.to.is_some() {
+        sql.push(" AND i.dated = 1");
+    }
+    if let Some(d) = f.from {
+        sql.push(&format!(" AND i.year >= {}", d.year()));
+    }
+    if let Some(d) = f.to {
+        sql.push(&format!(" AND i.year <= {}", d.year()));
+    }
+    true
 }
 
 /// One record of an import batch: its idempotency key and document.
@@ -323,23 +495,24 @@ impl Store {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new(
-            "SELECT e.scheme AS e_scheme, e.value AS e_value, i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key
-             FROM incident_external_ids e JOIN incidents i ON i.id = e.incident_id WHERE ",
-        );
-        for (n, item) in items.iter().enumerate() {
-            let s = sql.param(item.scheme.clone());
-            let v = sql.param(item.value.clone());
-            if n > 0 {
-                sql.push(" OR ");
-            }
-            sql.push(&format!("(e.scheme = {s} AND e.value = {v})"));
-        }
-        let rows = sql.query().fetch_all(&self.pool).await?;
         let mut found = std::collections::HashMap::new();
-        for r in &rows {
-            let key: (String, String) = (r.try_get("e_scheme")?, r.try_get("e_value")?);
-            found.insert(key, crate::incidents::record_from_row(r)?);
+        for chunk in items.chunks(crate::incidents::ROWS_PER_STATEMENT * 5) {
+            let mut sql = Sql::new(
+                "SELECT e.scheme AS e_scheme, e.value AS e_value, i.id, i.org_id, i.version, i.body, i.created_at, i.updated_at, i.created_by, i.updated_by, i.sort_key
+                 FROM incident_external_ids e JOIN incidents i ON i.id = e.incident_id WHERE ",
+            );
+            for (n, item) in chunk.iter().enumerate() {
+                let s = sql.param(item.scheme.clone());
+                let v = sql.param(item.value.clone());
+                if n > 0 {
+                    sql.push(" OR ");
+                }
+                sql.push(&format!("(e.scheme = {s} AND e.value = {v})"));
+            }
+            for r in &sql.query().fetch_all(&self.pool).await? {
+                let key: (String, String) = (r.try_get("e_scheme")?, r.try_get("e_value")?);
+                found.insert(key, crate::incidents::record_from_row(r)?);
+            }
         }
         Ok(items.iter().map(|i| found.get(&(i.scheme.clone(), i.value.clone())).cloned()).collect())
     }
@@ -353,31 +526,41 @@ impl Store {
         }
         let existing = self.existing_for(items).await?;
         let mut results = Vec::with_capacity(items.len());
-        let mut tx = self.pool.begin().await?;
-        let mut seen_new: std::collections::HashMap<(String, String), IncidentId> = std::collections::HashMap::new();
+        let mut seen_new: std::collections::HashMap<(&str, &str), IncidentId> = std::collections::HashMap::new();
+        let mut new_rows: Vec<(IncidentId, crate::incidents::Indexed)> = Vec::new();
+        let mut updates = Vec::new();
         for (item, current) in items.iter().zip(existing) {
-            let key = (item.scheme.clone(), item.value.clone());
+            let key = (item.scheme.as_str(), item.value.as_str());
             match current {
-                None if seen_new.contains_key(&key) => {
+                None => match seen_new.get(&key) {
                     // The same record twice in one batch: the first one wins, as a re-import would.
-                    results.push(Upsert::Unchanged(seen_new[&key]));
-                }
-                None => {
-                    let id = IncidentId::from_uuid(crate::new_uuid());
-                    let ix = indexed(&item.draft)?;
-                    crate::incidents::insert_incident(&mut tx, id, org_id, &ix, None, now).await?;
-                    seen_new.insert(key, id);
-                    results.push(Upsert::Created(id));
-                }
+                    Some(id) => results.push(Upsert::Unchanged(*id)),
+                    None => {
+                        let id = IncidentId::from_uuid(crate::new_uuid());
+                        new_rows.push((id, indexed(&item.draft)?));
+                        seen_new.insert(key, id);
+                        results.push(Upsert::Created(id));
+                    }
+                },
                 Some(cur) if cur.draft == item.draft => results.push(Upsert::Unchanged(cur.id)),
                 Some(cur) => {
                     let ix = indexed(&item.draft)?;
                     let changed = ward_core::diff::changed_paths(&cur.draft.to_value(), &item.draft.to_value());
-                    crate::incidents::update_row(&mut tx, cur.id, cur.version, &ix, &changed, None, now).await?;
                     results.push(Upsert::Updated(cur.id));
+                    updates.push((cur, ix, changed));
                 }
             }
         }
+        let updated_ids: Vec<IncidentId> = updates.iter().map(|(cur, _, _)| cur.id).collect();
+        let mut tx = self.pool.begin().await?;
+        crate::rollup::apply(&mut tx, &updated_ids, -1, now).await?;
+        for (cur, ix, changed) in &updates {
+            crate::incidents::update_row(&mut tx, cur.id, cur.version, ix, changed, None, now).await?;
+        }
+        let rows: Vec<(IncidentId, &crate::incidents::Indexed)> = new_rows.iter().map(|(id, ix)| (*id, ix)).collect();
+        crate::incidents::insert_incidents(&mut tx, &rows, org_id, None, now).await?;
+        let touched: Vec<IncidentId> = updated_ids.into_iter().chain(new_rows.iter().map(|(id, _)| *id)).collect();
+        crate::rollup::apply(&mut tx, &touched, 1, now).await?;
         tx.commit().await?;
         Ok(results)
     }

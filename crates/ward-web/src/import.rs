@@ -3,6 +3,7 @@
 //! linking records of the same incident across sources (the rule in docs/HARM.md). Used by
 //! `ward import` and by `POST /api/v1/imports/{kind}`.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -195,21 +196,39 @@ fn reference_day(d: &IncidentDraft) -> Option<jiff::civil::Date> {
 /// region when both records give one, reference dates within [`LINK_WINDOW_DAYS`]. The newer
 /// record is merged into the older (reversible; recorded in history).
 async fn link_sources(store: &Store, touched: &[IncidentId]) -> Result<u64, ImportRunError> {
-    let mut linked = 0;
+    // Everything the rule can pair is read in a few queries; the rule then runs in memory, in
+    // the order records were imported, and the links are written in one transaction.
+    let records = store.link_neighbourhood(touched).await?;
+    let mut by_key: HashMap<(String, &str), Vec<&ward_store::IncidentRecord>> = HashMap::new();
+    for rec in &records {
+        if let Some(name) = &rec.draft.victim.name {
+            let norm = ward_core::org::normalise_name(name.as_str());
+            if !norm.is_empty() {
+                by_key.entry((norm, rec.draft.victim.country.as_str())).or_default().push(rec);
+            }
+        }
+    }
+    let index: HashMap<IncidentId, &ward_store::IncidentRecord> = records.iter().map(|r| (r.id, r)).collect();
+    let mut merged: HashSet<IncidentId> = HashSet::new();
+    let mut targets: HashSet<IncidentId> = HashSet::new();
+    let mut links: Vec<(IncidentId, IncidentId)> = Vec::new();
     for id in touched {
-        if store.merged_into(*id).await?.is_some() {
+        if merged.contains(id) {
             continue;
         }
-        let rec = store.get_incident(*id, &ReadScope::LOCAL_OPERATOR).await?;
+        // Absent from the neighbourhood: merged before this run, or no other record shares
+        // its name and country.
+        let Some(rec) = index.get(id) else { continue };
         let Some(name) = &rec.draft.victim.name else { continue };
         let norm = ward_core::org::normalise_name(name.as_str());
         if norm.is_empty() {
             continue;
         }
         let Some(day) = reference_day(&rec.draft) else { continue };
-        let candidates = store.link_candidates(&norm, rec.draft.victim.country.as_str(), rec.id).await?;
+        let candidates = by_key.get(&(norm, rec.draft.victim.country.as_str())).map(Vec::as_slice).unwrap_or_default();
         let best = candidates
-            .into_iter()
+            .iter()
+            .filter(|c| c.id != rec.id && !merged.contains(&c.id))
             .filter(|c| match (&c.draft.victim.region, &rec.draft.victim.region) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
@@ -223,9 +242,15 @@ async fn link_sources(store: &Store, touched: &[IncidentId]) -> Result<u64, Impo
             .min_by_key(|(gap, c)| (*gap, c.id));
         if let Some((_, other)) = best {
             let (older, newer) = if other.id < rec.id { (other.id, rec.id) } else { (rec.id, other.id) };
-            store.merge_into(newer, older, None, jiff::Timestamp::now()).await?;
-            linked += 1;
+            // Never chain: a record another was linked into this run stays canonical.
+            if targets.contains(&newer) {
+                continue;
+            }
+            merged.insert(newer);
+            targets.insert(older);
+            links.push((newer, older));
         }
     }
-    Ok(linked)
+    store.merge_many(&links, None, jiff::Timestamp::now()).await?;
+    Ok(links.len() as u64)
 }
