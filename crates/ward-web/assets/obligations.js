@@ -5,9 +5,11 @@
   'use strict';
   function span(seconds) {
     var a = Math.abs(seconds);
-    var d = Math.floor(a / 86400), h = Math.floor((a % 86400) / 3600), m = Math.floor((a % 3600) / 60), s = Math.floor(a % 60);
-    if (d > 0) return d + ' d ' + h + ' h';
-    if (h > 0) return h + ' h ' + m + ' min';
+    // Hours up to four days (as the server renders them), days beyond; seconds while it ticks.
+    var d = Math.floor(a / 86400), h = Math.floor((a % 86400) / 3600), total = Math.floor(a / 3600),
+      m = Math.floor((a % 3600) / 60), s = Math.floor(a % 60);
+    if (d >= 4) return d + ' d ' + h + ' h';
+    if (total > 0) return total + ' h ' + m + ' min ' + s + ' s';
     return m + ' min ' + s + ' s';
   }
   function tick() {

@@ -40,8 +40,9 @@ fn status_label(status: &str) -> &'static str {
 pub fn countdown_text(due: Timestamp, now: Timestamp) -> String {
     let secs = due.as_second() - now.as_second();
     let a = secs.unsigned_abs();
-    let (d, h, m) = (a / 86_400, (a % 86_400) / 3600, (a % 3600) / 60);
-    let span = if d > 0 { format!("{d} d {h} h") } else if h > 0 { format!("{h} h {m} min") } else { format!("{m} min") };
+    // Hours up to four days (the 24 h / 72 h clocks read as hours), days beyond.
+    let (d, h, total_h, m) = (a / 86_400, (a % 86_400) / 3600, a / 3600, (a % 3600) / 60);
+    let span = if d >= 4 { format!("{d} d {h} h") } else if total_h > 0 { format!("{total_h} h {m} min") } else { format!("{m} min") };
     if secs >= 0 { format!("in {span}") } else { format!("{span} ago") }
 }
 
