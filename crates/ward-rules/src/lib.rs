@@ -51,7 +51,7 @@ pub use facts::{
     SourcedText, StageRef, Submission,
 };
 pub use model::{
-    FactType, Kind, Promptness, RegimeStatus, RegimeSummary, RuleSet, RuleSource, Tri, Verification,
+    FactInfo, FactType, Kind, Promptness, RegimeStatus, RegimeSummary, RuleSet, RuleSource, Tri, Verification,
 };
 pub use report::{
     draft_report, render_json, render_markdown, ReportDraft, ReportField, Requirement,

@@ -485,6 +485,38 @@ impl RuleSet {
     pub fn calendar_ids(&self) -> Vec<String> {
         self.calendars.keys().cloned().collect()
     }
+
+    /// One fact of the catalogue, with what a form needs to ask for it.
+    pub fn fact_info(&self, id: &str) -> Option<FactInfo> {
+        self.fact_idx(id).map(|i| FactInfo::of(self.fact(i)))
+    }
+
+    /// Every fact of the catalogue, in catalogue order.
+    pub fn facts_info(&self) -> Vec<FactInfo> {
+        self.facts.iter().map(FactInfo::of).collect()
+    }
+}
+
+/// A fact of the catalogue as a user interface asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactInfo {
+    pub id: String,
+    pub fact_type: FactType,
+    /// The allowed values of an `enum` or `set` fact.
+    pub values: Vec<String>,
+    /// Labels by language (`en`, `de`, `fr`).
+    pub labels: BTreeMap<String, String>,
+}
+
+impl FactInfo {
+    fn of(f: &FactDef) -> FactInfo {
+        FactInfo { id: f.id.clone(), fact_type: f.fact_type, values: f.values.clone(), labels: f.labels.clone() }
+    }
+
+    /// The label in `lang`, else English, else the id.
+    pub fn label(&self, lang: &str) -> &str {
+        self.labels.get(lang).or_else(|| self.labels.get("en")).map_or(self.id.as_str(), String::as_str)
+    }
 }
 
 /// One line of [`RuleSet::regime_versions`].

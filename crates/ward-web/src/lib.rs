@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod obligations;
 mod pages;
 
 use std::future::Future;

@@ -38,6 +38,114 @@ pub enum ObligationsCommand {
     /// Draft the reports (Markdown or JSON) for obligations of one incident.
     #[command(after_help = OBLIGATIONS_EXAMPLES)]
     Report(ReportArgs),
+    /// List the open obligations stored in the database (overdue first).
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListArgs),
+}
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  ward obligations list                                   # every open obligation, overdue first
+  ward obligations list --org \"St Example Hospital\" --overdue
+  ward obligations list --json --database-url postgres://ward@db/ward
+
+Obligations are stored when a user answers facts, records a submission or a decision, or
+changes the organisation's reporting profile; overdue is judged at the current time.";
+
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub db: super::DbArgs,
+    /// Only this organisation (name or id).
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Only obligations owed and past due.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Judge overdue at this instant (RFC 3339 with offset). Default: the current time.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<Timestamp>,
+}
+
+/// One line of `ward obligations list --json`.
+#[derive(serde::Serialize)]
+struct ListedObligation {
+    incident_id: String,
+    incident_title: String,
+    org_id: String,
+    regime: String,
+    stage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
+    status: String,
+    overdue: bool,
+    due_at: Option<String>,
+    due_basis: String,
+    recipient: String,
+    citation: String,
+    rule_version: String,
+    evaluated_at: String,
+}
+
+/// `ward obligations list`: open obligations from the database, through the local operator's
+/// scope (the CLI runs on the database host).
+pub async fn run_list(args: ListArgs) -> anyhow::Result<u8> {
+    let store = args.db.open().await?;
+    let org_id = match args.org.as_deref() {
+        None => None,
+        Some(o) => Some(match o.parse::<ward_core::OrgId>() {
+            Ok(id) => store.get_org(id).await.map_err(|_| anyhow!("--org: no organisation with id {o}"))?.id,
+            Err(_) => store.org_by_name(o).await.map_err(|_| anyhow!("--org: no organisation named {o:?}"))?.id,
+        }),
+    };
+    let now = args.now.unwrap_or_else(Timestamp::now);
+    let filter = ward_store::ObligationFilter { org_id, overdue_at: args.overdue.then_some(now) };
+    let rows = store.list_open_obligations(&ward_core::ReadScope::LOCAL_OPERATOR, &filter, now).await?;
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
+    let listed: Vec<ListedObligation> = rows
+        .iter()
+        .map(|o| ListedObligation {
+            incident_id: o.incident_id.to_string(),
+            incident_title: o.incident_title.clone(),
+            org_id: o.org_id.to_string(),
+            regime: o.regime.clone(),
+            stage: o.stage.clone(),
+            instance: o.instance.clone(),
+            status: if o.is_overdue(now) { "overdue".into() } else { o.status.clone() },
+            overdue: o.is_overdue(now),
+            due_at: o.body.get("due_at").and_then(serde_json::Value::as_str).map(str::to_owned),
+            due_basis: text(&o.body, "due_basis"),
+            recipient: text(&o.body, "recipient"),
+            citation: text(&o.body, "citation"),
+            rule_version: o.rule_version.clone(),
+            evaluated_at: o.evaluated_at.to_string(),
+        })
+        .collect();
+    if args.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&listed).context("serialising obligations")?))?;
+    } else {
+        let mut out = String::new();
+        for o in &listed {
+            out.push_str(&format!(
+                "{:<25}  {:<17}  {:<22} {:<28} {:<22} {}\n",
+                o.due_at.as_deref().unwrap_or("—"),
+                if o.overdue { "OVERDUE".to_owned() } else { o.status.clone() },
+                o.regime,
+                o.stage,
+                o.recipient,
+                o.incident_title
+            ));
+        }
+        if listed.is_empty() {
+            out.push_str(if args.overdue { "(nothing overdue)\n" } else { "(no open obligations)\n" });
+        }
+        emit(&out)?;
+    }
+    store.close().await;
+    Ok(0)
 }
 
 #[derive(clap::Args, Debug)]

@@ -2,5 +2,6 @@
 
 mod cli;
 mod crash;
+mod obligations;
 mod support;
 mod tracer;

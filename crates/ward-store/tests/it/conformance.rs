@@ -3,7 +3,7 @@
 use jiff::{Timestamp, ToSpan};
 use ward_core::text::{Email, Label};
 use ward_core::{IncidentDraft, OrgType, Principal, ReadScope, Role, Tlp};
-use ward_store::{Dimension, ImportItem, IncidentFilter, NewUser, Store, StoreError, Upsert};
+use ward_store::{Dimension, ImportItem, IncidentFilter, NewObligation, NewUser, ObligationEventKind, ObligationFilter, Store, StoreError, Upsert};
 
 crate::conformance!(
     migrate_is_idempotent,
@@ -20,6 +20,9 @@ crate::conformance!(
     import_batches_are_idempotent,
     merges_count_once_and_reverse,
     rollup_agrees_with_live_queries,
+    reporting_profile_versions_and_conflicts,
+    obligation_log_and_evaluations_are_scoped,
+    obligations_are_never_deleted_and_list_overdue_first,
 );
 
 fn now() -> Timestamp {
@@ -475,4 +478,114 @@ async fn rollup_agrees_with_live_queries(store: Store) {
     assert!(public.incidents > 0 && public.individuals_affected_known > 0 && public.care_disruption_known > 0);
     store.rebuild_rollup().await.unwrap();
     check("rebuilt").await;
+// ---------------------------------------------------------------- report once
+
+fn obligation(regime: &str, stage: &str, status: &str, due: Option<&str>) -> NewObligation {
+    NewObligation {
+        regime: regime.into(),
+        stage: stage.into(),
+        instance: None,
+        status: status.into(),
+        is_open: matches!(status, "owed" | "provisional" | "advisory" | "overdue"),
+        due_at: due.map(|d| d.parse().unwrap()),
+        rule_version: "2025-12-06".into(),
+        body: serde_json::json!({"regime": regime, "stage": stage, "status": status}),
+    }
+}
+
+async fn reporting_profile_versions_and_conflicts(store: Store) {
+    let a = org(&store, "Profile Hospital").await;
+    let u = user(&store, &a, "dpo@example.org", Role::OrgAdmin).await;
+    assert_eq!(store.reporting_profile(a.id).await.unwrap(), None);
+    let mut entity = std::collections::BTreeMap::new();
+    entity.insert("entity.time_zone".to_owned(), serde_json::json!("Europe/Berlin"));
+    entity.insert("entity.country_of_establishment".to_owned(), serde_json::json!(["DE"]));
+    let p1 = store.save_reporting_profile(a.id, 0, &entity, Some(u.id), now()).await.unwrap();
+    assert_eq!(p1.version, 1);
+    assert_eq!(store.reporting_profile(a.id).await.unwrap(), Some(p1.clone()));
+    // A second "first save" and a stale version both conflict, naming the current version.
+    let again = store.save_reporting_profile(a.id, 0, &entity, Some(u.id), now()).await;
+    assert!(matches!(again, Err(StoreError::Conflict { current: 1 })), "{again:?}");
+    entity.insert("entity.de.bsig_class".to_owned(), serde_json::json!("besonders_wichtig"));
+    let p2 = store.save_reporting_profile(a.id, 1, &entity, Some(u.id), now() + 1.hour()).await.unwrap();
+    assert_eq!(p2.version, 2);
+    let stale = store.save_reporting_profile(a.id, 1, &entity, Some(u.id), now()).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { current: 2 })), "{stale:?}");
+    assert_eq!(store.reporting_profile(a.id).await.unwrap().unwrap().entity["entity.de.bsig_class"], "besonders_wichtig");
+}
+
+async fn obligation_log_and_evaluations_are_scoped(store: Store) {
+    let a = org(&store, "Log Hospital").await;
+    let b = org(&store, "Other Log Hospital").await;
+    let analyst = user(&store, &a, "log@example.org", Role::Analyst).await;
+    let stranger = user(&store, &b, "stranger@example.org", Role::OrgAdmin).await;
+    let own = ReadScope::for_principal(&analyst.principal());
+    let other = ReadScope::for_principal(&stranger.principal());
+    let inc = store.create_incident(a.id, &draft("Ransomware", "DE", Tlp::Amber, Some("2026-06-05"), &["ransomware"]), Some(analyst.id), now()).await.unwrap();
+    let facts = serde_json::json!({"facts": {"incident.awareness_at": "2026-06-05T23:30:00+02:00"}});
+    let evaluated = [obligation("de.bsig", "fruehe_erstmeldung", "owed", Some("2026-06-06T21:30:00Z")), obligation("de.bsig", "meldung", "owed", Some("2026-06-08T21:30:00Z"))];
+    // Another organisation cannot write to or read the log of an AMBER incident: not found.
+    let denied = store.append_obligation_event(inc.id, &other, 0, ObligationEventKind::Facts, &facts, &evaluated, Some(stranger.id), now()).await;
+    assert!(matches!(denied, Err(StoreError::NotFound)), "{denied:?}");
+    assert_eq!(store.append_obligation_event(inc.id, &own, 0, ObligationEventKind::Facts, &facts, &evaluated, Some(analyst.id), now()).await.unwrap(), 1);
+    // A writer that evaluated a stale log loses, with the current count.
+    let stale = store.append_obligation_event(inc.id, &own, 0, ObligationEventKind::Facts, &facts, &evaluated, Some(analyst.id), now()).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { current: 1 })), "{stale:?}");
+    let submission = serde_json::json!({"regime": "de.bsig", "stage": "meldung", "submitted_at": "2026-06-07T10:00:00Z", "payload_sha256": "ab".repeat(32)});
+    let after = [obligation("de.bsig", "meldung", "submitted_on_time", Some("2026-06-08T21:30:00Z"))];
+    assert_eq!(store.append_obligation_event(inc.id, &own, 1, ObligationEventKind::Submission, &submission, &after, Some(analyst.id), now() + 1.hour()).await.unwrap(), 2);
+    let log = store.obligation_events(inc.id, &own).await.unwrap();
+    assert_eq!(log.iter().map(|e| (e.seq, e.kind)).collect::<Vec<_>>(), vec![(1, ObligationEventKind::Facts), (2, ObligationEventKind::Submission)]);
+    assert_eq!(log[0].recorded_by_email.as_deref(), Some("log@example.org"));
+    assert_eq!(log[1].body, submission);
+    assert!(matches!(store.obligation_events(inc.id, &other).await, Err(StoreError::NotFound)));
+    assert!(store.obligations(inc.id, &other).await.unwrap().is_empty(), "rows of an invisible incident are not returned");
+    assert!(store.list_open_obligations(&other, &ObligationFilter::default(), now()).await.unwrap().is_empty());
+    let rows = store.obligations(inc.id, &own).await.unwrap();
+    assert_eq!(rows.iter().map(|o| (o.stage.as_str(), o.status.as_str(), o.is_open)).collect::<Vec<_>>(), vec![("fruehe_erstmeldung", "owed", true), ("meldung", "submitted_on_time", false)]);
+    assert_eq!(rows[1].evaluated_seq, 2);
+    assert_eq!(rows[1].rule_version, "2025-12-06");
+    assert_eq!(rows[0].incident_title, "Ransomware");
+    // Re-evaluation without an event needs the current count.
+    assert!(matches!(store.store_evaluation(inc.id, &own, 1, &after, now()).await, Err(StoreError::Conflict { current: 2 })));
+    store.store_evaluation(inc.id, &own, 2, &after, now()).await.unwrap();
+    assert_eq!(store.incidents_with_obligation_events(a.id, &own).await.unwrap(), vec![inc.id]);
+    assert!(store.incidents_with_obligation_events(a.id, &other).await.unwrap().is_empty());
+    // The local operator (CLI) sees everything.
+    assert_eq!(store.list_open_obligations(&ReadScope::LOCAL_OPERATOR, &ObligationFilter::default(), now()).await.unwrap().len(), 1);
+}
+
+async fn obligations_are_never_deleted_and_list_overdue_first(store: Store) {
+    let a = org(&store, "List Hospital").await;
+    let b = org(&store, "List Clinic").await;
+    let u = user(&store, &a, "list@example.org", Role::Analyst).await;
+    let op = ReadScope::LOCAL_OPERATOR;
+    let first = store.create_incident(a.id, &draft("First", "DE", Tlp::Amber, None, &[]), Some(u.id), now()).await.unwrap();
+    let second = store.create_incident(b.id, &draft("Second", "FR", Tlp::Amber, None, &[]), None, now()).await.unwrap();
+    let facts = serde_json::json!({"facts": {}});
+    store
+        .append_obligation_event(first.id, &op, 0, ObligationEventKind::Facts, &facts, &[
+            obligation("r.one", "later", "owed", Some("2026-12-31T00:00:00Z")),
+            obligation("r.one", "past", "owed", Some("2026-11-01T00:00:00Z")),
+            obligation("r.one", "nodate", "advisory", None),
+            obligation("r.two", "maybe", "provisional", Some("2026-10-01T00:00:00Z")),
+        ], None, now())
+        .await
+        .unwrap();
+    store.append_obligation_event(second.id, &op, 0, ObligationEventKind::Facts, &facts, &[obligation("r.fr", "soon", "owed", Some("2026-12-01T00:00:00Z"))], None, now()).await.unwrap();
+    let all = store.list_open_obligations(&op, &ObligationFilter::default(), now()).await.unwrap();
+    let order: Vec<&str> = all.iter().map(|o| o.stage.as_str()).collect();
+    // Owed and past due first; a provisional past-due clock is not "overdue"; no due time last.
+    assert_eq!(order, vec!["past", "maybe", "soon", "later", "nodate"]);
+    assert!(all[0].is_overdue(now()) && !all[1].is_overdue(now()));
+    let overdue = store.list_open_obligations(&op, &ObligationFilter { overdue_at: Some(now()), ..Default::default() }, now()).await.unwrap();
+    assert_eq!(overdue.iter().map(|o| o.stage.as_str()).collect::<Vec<_>>(), vec!["past"]);
+    let only_b = store.list_open_obligations(&op, &ObligationFilter { org_id: Some(b.id), ..Default::default() }, now()).await.unwrap();
+    assert_eq!(only_b.iter().map(|o| o.stage.as_str()).collect::<Vec<_>>(), vec!["soon"]);
+    // A later evaluation that no longer yields a row does not delete it; a decision closes it.
+    store.append_obligation_event(first.id, &op, 1, ObligationEventKind::Decision, &serde_json::json!({"regime": "r.one", "stage": "past"}), &[obligation("r.one", "past", "closed", Some("2026-11-01T00:00:00Z"))], None, now()).await.unwrap();
+    let rows = store.obligations(first.id, &op).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.iter().find(|o| o.stage == "past").unwrap().status, "closed");
+    assert!(store.list_open_obligations(&op, &ObligationFilter { overdue_at: Some(now()), ..Default::default() }, now()).await.unwrap().is_empty());
 }

@@ -264,6 +264,15 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
     let scope = ReadScope::for_principal(&auth.principal);
     let merged_into = state.store.merged_into(r.id).await.ok().flatten();
     let linked = state.store.linked_records(r.id, &scope).await.unwrap_or_default();
+    // Reporting obligations: for signed-in readers (the public sees the incident, not a
+    // hospital's compliance status), through the same scope.
+    let obligations_section = match &auth.user {
+        Some(_) => match crate::obligations::load(&state.store, r.id, &scope).await {
+            Ok(loaded) => super::obligations::section(&state, &auth, &loaded, &Default::default()).await,
+            Err(e) => return store_error_page(&state, &auth, e),
+        },
+        None => maud::html! {},
+    };
     let content = html! {
         @if let Some(canonical) = merged_into {
             p class="notice" role="note" { "This record reports the same incident as " a href={"/incidents/" (canonical)} { "another record" } ", into which it is linked; it is counted there, once." }
@@ -287,6 +296,7 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
             }
         }
         p class="muted" { "Recorded " (r.created_at.strftime("%Y-%m-%d %H:%M UTC")) "; last changed " (r.updated_at.strftime("%Y-%m-%d %H:%M UTC")) "." }
+        (obligations_section)
     };
     layout(&state, &auth, r.draft.title.as_str(), Some(Back { href: "/incidents", label: "All incidents" }), content).into_response()
 }
@@ -299,6 +309,15 @@ pub async fn history(State(state): State<AppState>, auth: Auth, Path(id): Path<S
     let (r, versions) = match (state.store.get_incident(id, &scope).await, state.store.list_versions(id, &scope).await) {
         (Ok(r), Ok(v)) => (r, v),
         (Err(e), _) | (_, Err(e)) => return store_error_page(&state, &auth, e),
+    };
+    // The reporting log is shown to signed-in readers only, like the obligations themselves.
+    let events = if auth.user.is_some() {
+        match state.store.obligation_events(id, &scope).await {
+            Ok(e) => e,
+            Err(e) => return store_error_page(&state, &auth, e),
+        }
+    } else {
+        Vec::new()
     };
     let back = format!("/incidents/{id}");
     let content = html! {
@@ -319,7 +338,47 @@ pub async fn history(State(state): State<AppState>, auth: Auth, Path(id): Path<S
             }
         }
     };
+    let content = html! {
+        (content)
+        h2 id="reporting-history" { "Reporting: facts, submissions and decisions" }
+        @if events.is_empty() {
+            p class="muted" { "Nothing recorded yet." }
+        } @else {
+            div class="table-wrap" {
+                table class="reporting-events" {
+                    thead { tr { th scope="col" { "#" } th scope="col" { "When (UTC)" } th scope="col" { "By" } th scope="col" { "What" } } }
+                    tbody {
+                        @for e in events.iter().rev() {
+                            tr {
+                                td { (e.seq) }
+                                td { (e.recorded_at.strftime("%Y-%m-%d %H:%M:%S")) }
+                                td { @if let Some(m) = &e.recorded_by_email { (m) } @else { span class="muted" { "system" } } }
+                                td { (event_summary(e)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
     layout(&state, &auth, &format!("History: {}", r.draft.title), Some(Back { href: &back, label: "Back to the incident" }), content).into_response()
+}
+
+fn event_summary(e: &ward_store::ObligationEvent) -> Markup {
+    let s = |k: &str| e.body.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    match e.kind {
+        ward_store::ObligationEventKind::Facts => {
+            let facts = e.body.get("facts").and_then(Value::as_object).cloned().unwrap_or_default();
+            let content = e.body.get("content").and_then(Value::as_object).map(|c| c.len()).unwrap_or(0);
+            html! {
+                "Facts: "
+                @for (i, (k, v)) in facts.iter().enumerate() { @if i > 0 { ", " } code { (k) } " = " (match v { Value::String(x) => x.clone(), other => other.to_string() }) }
+                @if content > 0 { " · " (content) " report fields" }
+            }
+        }
+        ward_store::ObligationEventKind::Submission => html! { "Submission: " code { (s("regime")) "/" (s("stage")) } " sent " (s("submitted_at")) @if !s("channel").is_empty() { " via " (s("channel")) } @if !s("payload_sha256").is_empty() { " · SHA-256 " code { (s("payload_sha256")) } } },
+        ward_store::ObligationEventKind::Decision => html! { "Decision: close " code { (s("regime")) "/" (if s("stage").is_empty() { "*".to_owned() } else { s("stage") }) } " — “" (s("rationale")) "”" },
+    }
 }
 
 pub async fn version(State(state): State<AppState>, auth: Auth, Path((id, version)): Path<(String, String)>) -> Response {

@@ -4,6 +4,7 @@
 mod charts;
 mod incidents;
 mod login;
+pub(crate) mod obligations;
 mod tracer;
 mod map;
 
@@ -36,18 +37,29 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/edit", get(incidents::edit_form).post(incidents::update))
         .route("/incidents/{id}/history", get(incidents::history))
         .route("/incidents/{id}/versions/{version}", get(incidents::version))
+        .route("/incidents/{id}/obligations", get(obligations::incident_page))
+        .route("/incidents/{id}/obligations/facts", axum::routing::post(obligations::post_facts))
+        .route("/incidents/{id}/obligations/submissions", axum::routing::post(obligations::post_submission))
+        .route("/incidents/{id}/obligations/decisions", axum::routing::post(obligations::post_decision))
+        .route("/incidents/{id}/reports/{regime}/{stage}", get(obligations::report_html))
+        .route("/incidents/{id}/reports/{regime}/{stage}/report.md", get(obligations::report_md))
+        .route("/incidents/{id}/reports/{regime}/{stage}/report.json", get(obligations::report_json))
+        .route("/obligations", get(obligations::list))
+        .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
         .route("/assets/{file}", get(asset))
         .route("/favicon.ico", get(|| async { asset(Path("favicon.svg".to_owned())).await }))
 }
 
 const CSS: &str = include_str!("../../assets/ward.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
+const OBLIGATIONS_JS: &str = include_str!("../../assets/obligations.js");
 
 /// Static assets compiled into the binary (no CDN, works air-gapped).
 async fn asset(Path(file): Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
         "ward.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "obligations.js" => (OBLIGATIONS_JS, "text/javascript; charset=utf-8"),
         _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
     };
     let mut resp = body.into_response();
@@ -84,6 +96,9 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                             li { a href="/tracer" { "Tracer" } }
                             li { a href="/incidents" { "Incidents" } }
                             li { a href="/tracer/methodology" { "Methodology" } }
+                            @if auth.user.is_some() {
+                                li { a href="/obligations" { "Obligations" } }
+                            }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }
                             }

@@ -67,6 +67,22 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", "/incidents".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", format!("/incidents/{amber}/edit"), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", "/logout".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        // Report once: reading follows the incident's scope (signed-in readers only); writes
+        // need a session's CSRF token (so every bearer-only POST here is 403).
+        ("GET", format!("/incidents/{amber}/obligations"), None, [303, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{green}/obligations"), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("POST", format!("/incidents/{amber}/obligations/facts"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/incidents/{amber}/obligations/submissions"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/incidents/{amber}/obligations/decisions"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("/incidents/{amber}/reports/de.bsig/fruehe_erstmeldung"), None, [303, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{amber}/reports/de.bsig/fruehe_erstmeldung/report.md"), None, [303, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{amber}/reports/de.bsig/meldung/report.json"), None, [303, 404, 200, 200, 200, 200, 404]),
+        ("GET", format!("/incidents/{amber}/reports/de.bsig/no_such_stage"), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("GET", "/obligations".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", format!("/obligations?org={org_a}"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/reporting-profile"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("POST", format!("/orgs/{org_a}/reporting-profile"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/assets/obligations.js".into(), None, [200; 7]),
     ]
 }
 

@@ -37,6 +37,17 @@ pub fn draft_json(title: &str, tlp: Tlp) -> serde_json::Value {
     })
 }
 
+/// The reporting profile of a German hospital that is "besonders wichtig" (NIS2 essential).
+pub fn german_hospital_profile() -> serde_json::Value {
+    serde_json::json!({
+        "entity.time_zone": "Europe/Berlin",
+        "entity.country_of_establishment": ["DE"],
+        "entity.types": ["hospital", "healthcare_provider"],
+        "entity.nis2_class": "essential",
+        "entity.de.bsig_class": "besonders_wichtig"
+    })
+}
+
 impl App {
     pub async fn new() -> App {
         let dir = tempfile::tempdir().unwrap();
@@ -74,6 +85,17 @@ impl App {
             let d = IncidentDraft::from_value(draft_json(&format!("Incident at {}", tlp.label()), tlp)).unwrap();
             incidents.push((tlp, store.create_incident(org_a.id, &d, Some(analyst), now).await.unwrap().id));
         }
+        // Reporting: org A is a German hospital (NIS2 essential); its AMBER incident has
+        // awareness and trigger facts recorded, so it owes the BSIG notifications.
+        let entity: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(german_hospital_profile()).unwrap();
+        store.save_reporting_profile(org_a.id, 0, &entity, Some(users[1].1.id), now).await.unwrap();
+        let amber = incidents.iter().find(|(t, _)| *t == Tlp::Amber).unwrap().1;
+        let scope = ward_core::ReadScope::LOCAL_OPERATOR;
+        let loaded = ward_web::obligations::load(&store, amber, &scope).await.unwrap();
+        let rules = ward_web::obligations::rules().unwrap();
+        let awareness = (now - jiff::SignedDuration::from_hours(2)).to_string();
+        let facts = serde_json::json!({"facts": {"incident.awareness_at": awareness, "incident.is_security_incident": "yes", "impact.severe_operational_disruption": "yes"}});
+        ward_web::obligations::record(&store, rules, &loaded, Some("Hospital A"), &scope, ward_store::ObligationEventKind::Facts, facts, Some(analyst), "analyst@example.org", now).await.unwrap();
         let router = ward_web::router(AppState::new(store.clone(), WebConfig::default()));
         App { router, store, org_a, org_b, users, incidents, _dir: dir }
     }

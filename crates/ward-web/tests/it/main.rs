@@ -4,6 +4,7 @@
 mod access_matrix;
 mod api;
 mod harness;
+mod obligations;
 mod openapi;
 mod pages;
 mod tracer;

@@ -7,7 +7,7 @@ use ward_core::Tlp;
 
 use crate::harness::{App, Resp, PASSWORD};
 
-fn cookie(resp: &Resp, name: &str) -> Option<String> {
+pub(crate) fn cookie(resp: &Resp, name: &str) -> Option<String> {
     resp.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
         let (kv, _) = c.split_once(';').unwrap_or((c, ""));
         let (k, v) = kv.split_once('=')?;
@@ -15,22 +15,22 @@ fn cookie(resp: &Resp, name: &str) -> Option<String> {
     })
 }
 
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
     body[start..].split('"').next().unwrap().to_owned()
 }
 
-async fn post_form(app: &App, path: &str, cookies: &str, form: &[(&str, &str)]) -> Resp {
+pub(crate) async fn post_form(app: &App, path: &str, cookies: &str, form: &[(&str, &str)]) -> Resp {
     let body = serde_urlencoded::to_string(form).unwrap();
     app.raw(Request::builder().method("POST").uri(path).header("cookie", cookies).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await
 }
 
-async fn get(app: &App, path: &str, cookies: &str) -> Resp {
+pub(crate) async fn get(app: &App, path: &str, cookies: &str) -> Resp {
     app.raw(Request::builder().uri(path).header("cookie", cookies).body(Body::empty()).unwrap()).await
 }
 
-async fn login(app: &App, email: &str) -> (String, String) {
+pub(crate) async fn login(app: &App, email: &str) -> (String, String) {
     let page = get(app, "/login", "").await;
     let csrf = cookie(&page, "ward_login_csrf").unwrap();
     assert_eq!(hidden(&page.body, "_csrf"), csrf);
