@@ -478,6 +478,8 @@ async fn rollup_agrees_with_live_queries(store: Store) {
     assert!(public.incidents > 0 && public.individuals_affected_known > 0 && public.care_disruption_known > 0);
     store.rebuild_rollup().await.unwrap();
     check("rebuilt").await;
+}
+
 // ---------------------------------------------------------------- report once
 
 fn obligation(regime: &str, stage: &str, status: &str, due: Option<&str>) -> NewObligation {
