@@ -117,6 +117,7 @@ fn main() -> ExitCode {
             Command::Obligations(commands::obligations::ObligationsCommand::Evaluate(args)) => commands::obligations::run_evaluate(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::Report(args)) => commands::obligations::run_report(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::List(args)) => commands::obligations::run_list(args).await,
+            Command::Obligations(commands::obligations::ObligationsCommand::Reevaluate(args)) => commands::obligations::run_reevaluate(args).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

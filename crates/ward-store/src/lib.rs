@@ -16,7 +16,7 @@ mod tracer;
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
-pub use obligations::{NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
+pub use obligations::{NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 use std::str::FromStr;

@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use ward_core::{IncidentId, OrgId, ReadScope, UserId};
 
-use crate::incidents::{push_scope, Sql};
+use crate::incidents::{push_scope, Sql, SqlValue};
 use crate::time::{from_db, to_db};
 use crate::{parse_col, parse_opt_col, Store, StoreError};
 
@@ -90,8 +90,8 @@ pub struct NewObligation {
     pub is_open: bool,
     pub due_at: Option<Timestamp>,
     pub rule_version: String,
-    /// The whole obligation as the engine serialises it.
-    pub body: serde_json::Value,
+    /// The whole obligation as the engine serialises it (JSON text).
+    pub body: String,
 }
 
 /// An obligation as stored, with the incident it belongs to.
@@ -182,29 +182,77 @@ fn obligation_from_row(row: &AnyRow) -> Result<StoredObligation, StoreError> {
 
 /// Upserts evaluated obligations inside `tx`. Rows absent from `evaluated` stay as they were.
 async fn upsert_obligations(tx: &mut sqlx::AnyConnection, incident: IncidentId, evaluated: &[NewObligation], seq: i64, now: Timestamp) -> Result<(), StoreError> {
-    for o in evaluated {
-        sqlx::query(
-            "INSERT INTO incident_obligations (incident_id, regime, stage, instance, status, is_open, due_at, rule_version, body, evaluated_at, evaluated_seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-             ON CONFLICT (incident_id, regime, stage, instance) DO UPDATE SET status = excluded.status, is_open = excluded.is_open,
+    let rows: Vec<(IncidentId, i64, &NewObligation)> = evaluated.iter().map(|o| (incident, seq, o)).collect();
+    upsert_obligation_rows(tx, &rows, now).await
+}
+
+/// What a stored obligation row says, as a digest: equal digests, nothing to write.
+fn obligation_digest(o: &NewObligation) -> Result<String, StoreError> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("{}\n{}\n{}\n{}\n", o.status, o.is_open, o.due_at.map(to_db).unwrap_or_default(), o.rule_version).as_bytes());
+    h.update(o.body.as_bytes());
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Upserts obligation rows of one or many incidents with multi-row statements.
+async fn upsert_obligation_rows(tx: &mut sqlx::AnyConnection, rows: &[(IncidentId, i64, &NewObligation)], now: Timestamp) -> Result<(), StoreError> {
+    let now = to_db(now);
+    for chunk in rows.chunks(crate::incidents::ROWS_PER_STATEMENT * 2) {
+        let mut sql = Sql::new(
+            "INSERT INTO incident_obligations (incident_id, regime, stage, instance, status, is_open, due_at, rule_version, body, evaluated_at, evaluated_seq, digest) VALUES ",
+        );
+        let at = sql.param(now.clone());
+        for (n, (incident, seq, o)) in chunk.iter().enumerate() {
+            let vals = [
+                sql.param(incident.to_string()),
+                sql.param(o.regime.clone()),
+                sql.param(o.stage.clone()),
+                sql.param(o.instance.clone().unwrap_or_default()),
+                sql.param(o.status.clone()),
+                sql.bind(SqlValue::Int(Some(i64::from(o.is_open)))),
+                sql.bind(SqlValue::Text(o.due_at.map(to_db))),
+                sql.param(o.rule_version.clone()),
+                sql.param(o.body.clone()),
+                sql.bind(SqlValue::Int(Some(*seq))),
+                sql.param(obligation_digest(o)?),
+            ];
+            let [id, regime, stage, instance, status, open, due, version, body, seq, digest] = vals;
+            sql.push(&format!("{}({id}, {regime}, {stage}, {instance}, {status}, {open}, {due}, {version}, {body}, {at}, {seq}, {digest})", if n == 0 { "" } else { ", " }));
+        }
+        sql.push(
+            " ON CONFLICT (incident_id, regime, stage, instance) DO UPDATE SET status = excluded.status, is_open = excluded.is_open,
                due_at = excluded.due_at, rule_version = excluded.rule_version, body = excluded.body, evaluated_at = excluded.evaluated_at,
-               evaluated_seq = excluded.evaluated_seq",
-        )
-        .bind(incident.to_string())
-        .bind(o.regime.clone())
-        .bind(o.stage.clone())
-        .bind(o.instance.clone().unwrap_or_default())
-        .bind(o.status.clone())
-        .bind(i32::from(o.is_open))
-        .bind(o.due_at.map(to_db))
-        .bind(o.rule_version.clone())
-        .bind(json_text(&o.body)?)
-        .bind(to_db(now))
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
+               evaluated_seq = excluded.evaluated_seq, digest = excluded.digest",
+        );
+        sql.query().execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+/// One incident's reporting log, as [`Store::reporting_logs`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportingLog {
+    pub incident_id: IncidentId,
+    pub org_id: OrgId,
+    pub events: Vec<ObligationEvent>,
+}
+
+/// What [`Store::store_evaluations`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredEvaluations {
+    /// Incidents left alone because their log grew since it was read.
+    pub changed_meanwhile: Vec<IncidentId>,
+    /// Obligation rows written (the others were unchanged).
+    pub rows_written: usize,
+}
+
+/// One re-evaluation handed to [`Store::store_evaluations`]: the incident, how many log events
+/// it was computed from, and the obligations.
+pub struct Reevaluated {
+    pub incident_id: IncidentId,
+    pub expected_seq: i64,
+    pub obligations: Vec<NewObligation>,
 }
 
 impl Store {
@@ -377,6 +425,90 @@ impl Store {
         ));
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(obligation_from_row).collect()
+    }
+
+    /// Every incident `scope` may read (of `org` when given) that has a reporting log, with the
+    /// log, in one query: the input of a bulk re-evaluation.
+    pub async fn reporting_logs(&self, scope: &ReadScope, org: Option<OrgId>) -> Result<Vec<ReportingLog>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT e.incident_id, i.org_id, e.seq, e.kind, e.body, e.recorded_at, e.recorded_by, u.email FROM incident_obligation_events e
+             JOIN incidents i ON i.id = e.incident_id LEFT JOIN users u ON u.id = e.recorded_by WHERE ",
+        );
+        push_scope(&mut sql, scope);
+        if let Some(o) = org {
+            let p = sql.param(o.to_string());
+            sql.push(&format!(" AND i.org_id = {p}"));
+        }
+        sql.push(" ORDER BY e.incident_id, e.seq");
+        let mut out: Vec<ReportingLog> = Vec::new();
+        for row in sql.query().fetch_all(&self.pool).await? {
+            let incident_id: IncidentId = parse_col(&row, "incident_id").map_err(|_| StoreError::Corrupt("incident_obligation_events.incident_id".into()))?;
+            let event = event_from_row(&row)?;
+            match out.last_mut() {
+                Some(log) if log.incident_id == incident_id => log.events.push(event),
+                _ => {
+                    let org_id = parse_col(&row, "org_id").map_err(|_| StoreError::Corrupt("incidents.org_id".into()))?;
+                    out.push(ReportingLog { incident_id, org_id, events: vec![event] });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores many re-evaluations, [`crate::MAX_IMPORT_BATCH`] incidents per transaction,
+    /// writing only the rows whose result changed. An incident whose log grew since it was read
+    /// is left alone (its next write re-evaluates it).
+    pub async fn store_evaluations(&self, items: &[Reevaluated], now: Timestamp) -> Result<StoredEvaluations, StoreError> {
+        let mut skipped = Vec::new();
+        let mut rows_written = 0;
+        for batch in items.chunks(crate::MAX_IMPORT_BATCH) {
+            let mut tx = self.pool.begin().await?;
+            let mut counts = std::collections::HashMap::new();
+            let mut digests: std::collections::HashMap<(String, String, String, String), String> = std::collections::HashMap::new();
+            for chunk in batch.chunks(crate::incidents::ROWS_PER_STATEMENT * 5) {
+                let mut sql = Sql::new("SELECT incident_id, COUNT(*) AS n FROM incident_obligation_events WHERE incident_id IN (");
+                for (n, item) in chunk.iter().enumerate() {
+                    let p = sql.param(item.incident_id.to_string());
+                    sql.push(if n == 0 { "" } else { ", " });
+                    sql.push(&p);
+                }
+                sql.push(") GROUP BY incident_id");
+                for row in sql.query().fetch_all(&mut *tx).await? {
+                    counts.insert(row.try_get::<String, _>("incident_id")?, row.try_get::<i64, _>("n")?);
+                }
+                let mut sql = Sql::new("SELECT incident_id, regime, stage, instance, digest FROM incident_obligations WHERE incident_id IN (");
+                for (n, item) in chunk.iter().enumerate() {
+                    let p = sql.param(item.incident_id.to_string());
+                    sql.push(if n == 0 { "" } else { ", " });
+                    sql.push(&p);
+                }
+                sql.push(")");
+                for row in sql.query().fetch_all(&mut *tx).await? {
+                    let key = (row.try_get::<String, _>("incident_id")?, row.try_get::<String, _>("regime")?, row.try_get::<String, _>("stage")?, row.try_get::<String, _>("instance")?);
+                    if let Some(d) = row.try_get::<Option<String>, _>("digest")? {
+                        digests.insert(key, d);
+                    }
+                }
+            }
+            let mut rows = Vec::new();
+            for item in batch {
+                if counts.get(&item.incident_id.to_string()).copied().unwrap_or(0) != item.expected_seq {
+                    skipped.push(item.incident_id);
+                    continue;
+                }
+                let id = item.incident_id.to_string();
+                for o in &item.obligations {
+                    let key = (id.clone(), o.regime.clone(), o.stage.clone(), o.instance.clone().unwrap_or_default());
+                    if digests.get(&key).map(String::as_str) != Some(obligation_digest(o)?.as_str()) {
+                        rows.push((item.incident_id, item.expected_seq, o));
+                    }
+                }
+            }
+            rows_written += rows.len();
+            upsert_obligation_rows(&mut tx, &rows, now).await?;
+            tx.commit().await?;
+        }
+        Ok(StoredEvaluations { changed_meanwhile: skipped, rows_written })
     }
 
     /// Incidents of an organisation with a reporting log, visible to `scope` (for re-evaluation

@@ -153,18 +153,29 @@ pub fn evaluate_loaded(rules: &RuleSet, loaded: &Loaded, org_name: Option<&str>,
 }
 
 /// The store's form of evaluated obligations.
+///
+/// Stored rows do not depend on the evaluation instant: an obligation past due is stored as
+/// owed (with its due instant), and lists judge overdue when they are read. So re-evaluating
+/// unchanged facts under unchanged rules writes nothing.
 pub fn to_store(obligations: &[Obligation]) -> Vec<NewObligation> {
     obligations
         .iter()
-        .map(|o| NewObligation {
-            regime: o.regime.clone(),
-            stage: o.stage.clone(),
-            instance: o.instance.clone(),
-            status: o.status.as_str().to_owned(),
-            is_open: o.status.is_open(),
-            due_at: o.due_at.as_ref().map(jiff::Zoned::timestamp),
-            rule_version: o.rule_version.clone(),
-            body: serde_json::to_value(o).unwrap_or(Value::Null),
+        .map(|o| {
+            let mut o = o.clone();
+            if o.status == ward_rules::Status::Overdue {
+                o.status = ward_rules::Status::Owed;
+            }
+            o.past_due = false;
+            NewObligation {
+                regime: o.regime.clone(),
+                stage: o.stage.clone(),
+                instance: o.instance.clone(),
+                status: o.status.as_str().to_owned(),
+                is_open: o.status.is_open(),
+                due_at: o.due_at.as_ref().map(jiff::Zoned::timestamp),
+                rule_version: o.rule_version.clone(),
+                body: serde_json::to_string(&o).unwrap_or_else(|_| "null".into()),
+            }
         })
         .collect()
 }
@@ -408,27 +419,92 @@ pub async fn record(store: &Store, rules: &RuleSet, loaded: &Loaded, org_name: O
     Ok(seq)
 }
 
+/// What a bulk re-evaluation did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Reevaluation {
+    /// Incidents with a reporting log that were evaluated.
+    pub incidents: usize,
+    /// Obligations stored.
+    pub obligations: usize,
+    /// Open obligations among them.
+    pub open: usize,
+    /// Obligation rows written: those whose result changed (status, due instant, rule version…).
+    pub rows_written: usize,
+    /// Incidents skipped because their log changed meanwhile (their next write re-evaluates).
+    pub changed_meanwhile: usize,
+    /// Incidents that could not be evaluated (no profile, or an unreadable log), with the reason.
+    pub failed: Vec<(IncidentId, String)>,
+}
+
+/// Re-evaluates every incident `scope` may read (of `org` when given) that has a reporting
+/// log, after a profile change or a rule update: the logs are read in one query, evaluated in
+/// memory, and the results written in batched transactions.
+pub async fn reevaluate(store: &Store, rules: &RuleSet, scope: &ReadScope, org: Option<OrgId>, now: Timestamp) -> Result<Reevaluation, StoreError> {
+    let logs = store.reporting_logs(scope, org).await?;
+    let mut profiles: std::collections::HashMap<OrgId, Option<ReportingProfile>> = std::collections::HashMap::new();
+    for log in &logs {
+        if !profiles.contains_key(&log.org_id) {
+            profiles.insert(log.org_id, store.reporting_profile(log.org_id).await?);
+        }
+    }
+    // Evaluation is pure and CPU-bound: split it over the machine's cores.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = logs.len().div_ceil(workers).max(1);
+    let results: Vec<Vec<(IncidentId, i64, Result<(usize, usize, Vec<NewObligation>), String>)>> = std::thread::scope(|scope_| {
+        let handles: Vec<_> = logs
+            .chunks(chunk)
+            .map(|part| {
+                let profiles = &profiles;
+                scope_.spawn(move || {
+                    part.iter()
+                        .map(|log| {
+                            let Some(profile) = profiles.get(&log.org_id).and_then(Option::as_ref) else {
+                                return (log.incident_id, 0, Err("the organisation has no reporting profile".to_owned()));
+                            };
+                            let evaluated = fact_document(rules, &profile.entity, &log.events, BTreeMap::new()).and_then(|doc| evaluate_doc(rules, &doc, now));
+                            (
+                                log.incident_id,
+                                log.events.len() as i64,
+                                evaluated
+                                    .map(|ev| (ev.obligations.len(), ev.obligations.iter().filter(|o| o.status.is_open()).count(), to_store(&ev.obligations)))
+                                    .map_err(|e| e.to_string()),
+                            )
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    let mut summary = Reevaluation::default();
+    let mut items = Vec::with_capacity(logs.len());
+    for (incident_id, expected_seq, r) in results.into_iter().flatten() {
+        match r {
+            Ok((n, open, obligations)) => {
+                summary.incidents += 1;
+                summary.obligations += n;
+                summary.open += open;
+                items.push(ward_store::Reevaluated { incident_id, expected_seq, obligations });
+            }
+            Err(e) => summary.failed.push((incident_id, e)),
+        }
+    }
+    let stored = store.store_evaluations(&items, now).await?;
+    summary.changed_meanwhile = stored.changed_meanwhile.len();
+    summary.rows_written = stored.rows_written;
+    Ok(summary)
+}
+
 /// Re-evaluates every incident of an organisation that has a reporting log (after its profile
 /// changed). Failures are logged, not fatal: the next write re-evaluates again.
-pub async fn reevaluate_org(store: &Store, rules: &RuleSet, org_id: OrgId, org_name: Option<&str>, now: Timestamp) {
-    let scope = ReadScope::LOCAL_OPERATOR;
-    let ids = match store.incidents_with_obligation_events(org_id, &scope).await {
-        Ok(ids) => ids,
-        Err(e) => {
-            tracing::warn!(org.id = %org_id, error = %e, "re-evaluation after a profile change failed");
-            return;
+pub async fn reevaluate_org(store: &Store, rules: &RuleSet, org_id: OrgId, now: Timestamp) {
+    match reevaluate(store, rules, &ReadScope::LOCAL_OPERATOR, Some(org_id), now).await {
+        Ok(r) => {
+            for (id, reason) in &r.failed {
+                tracing::warn!(incident.id = %id, reason = %reason, "re-evaluation after a profile change failed");
+            }
         }
-    };
-    for id in ids {
-        let result = async {
-            let loaded = load(store, id, &scope).await.map_err(RecordError::Store)?;
-            let (_, ev) = evaluate_loaded(rules, &loaded, org_name, None, now)?;
-            store.store_evaluation(id, &scope, loaded.events.len() as i64, &to_store(&ev.obligations), now).await.map_err(RecordError::Store)
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(incident.id = %id, error = ?e, "re-evaluation after a profile change failed");
-        }
+        Err(e) => tracing::warn!(org.id = %org_id, error = %e, "re-evaluation after a profile change failed"),
     }
 }
 

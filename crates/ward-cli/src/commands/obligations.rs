@@ -41,6 +41,66 @@ pub enum ObligationsCommand {
     /// List the open obligations stored in the database (overdue first).
     #[command(after_help = LIST_EXAMPLES)]
     List(ListArgs),
+    /// Re-evaluate every incident with a reporting log (after a rule update) and store the result.
+    #[command(after_help = REEVALUATE_EXAMPLES)]
+    Reevaluate(ReevaluateArgs),
+}
+
+const REEVALUATE_EXAMPLES: &str = "\
+Examples:
+  ward obligations reevaluate                             # every incident with a reporting log
+  ward obligations reevaluate --org \"St Example Hospital\" --json
+
+Run after upgrading ward when its rules changed: stored obligations then carry the new rule
+version. Obligations already owed stay owed; only a recorded decision closes one.";
+
+#[derive(clap::Args, Debug)]
+pub struct ReevaluateArgs {
+    #[command(flatten)]
+    pub db: super::DbArgs,
+    /// Only this organisation (name or id).
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Evaluate at this instant (RFC 3339 with offset). Default: the current time.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<Timestamp>,
+}
+
+async fn org_arg(store: &ward_store::Store, org: Option<&str>) -> anyhow::Result<Option<ward_core::OrgId>> {
+    Ok(match org {
+        None => None,
+        Some(o) => Some(match o.parse::<ward_core::OrgId>() {
+            Ok(id) => store.get_org(id).await.map_err(|_| anyhow!("--org: no organisation with id {o}"))?.id,
+            Err(_) => store.org_by_name(o).await.map_err(|_| anyhow!("--org: no organisation named {o:?}"))?.id,
+        }),
+    })
+}
+
+/// `ward obligations reevaluate`: the bulk re-evaluation of ward-web, as the local operator.
+pub async fn run_reevaluate(args: ReevaluateArgs) -> anyhow::Result<u8> {
+    let store = args.db.open().await?;
+    let org_id = org_arg(&store, args.org.as_deref()).await?;
+    let rules = ward_web::obligations::rules()?;
+    let started = std::time::Instant::now();
+    let r = ward_web::obligations::reevaluate(&store, rules, &ward_core::ReadScope::LOCAL_OPERATOR, org_id, args.now.unwrap_or_else(Timestamp::now)).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if args.json {
+        let failed: Vec<serde_json::Value> = r.failed.iter().map(|(id, why)| serde_json::json!({"incident_id": id.to_string(), "reason": why})).collect();
+        let doc = serde_json::json!({"incidents": r.incidents, "obligations": r.obligations, "open": r.open, "rows_written": r.rows_written, "changed_meanwhile": r.changed_meanwhile, "failed": failed, "seconds": seconds});
+        emit(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+    } else {
+        emit(&format!(
+            "re-evaluated {} incidents in {seconds:.2} s: {} obligations ({} open), {} rows changed and written, {} incidents changed meanwhile, {} failed\n",
+            r.incidents, r.obligations, r.open, r.rows_written, r.changed_meanwhile, r.failed.len()
+        ))?;
+        for (id, why) in &r.failed {
+            eprintln!("incident {id}: {why}");
+        }
+    }
+    Ok(if r.failed.is_empty() { 0 } else { 1 })
 }
 
 const LIST_EXAMPLES: &str = "\
@@ -94,13 +154,7 @@ struct ListedObligation {
 /// scope (the CLI runs on the database host).
 pub async fn run_list(args: ListArgs) -> anyhow::Result<u8> {
     let store = args.db.open().await?;
-    let org_id = match args.org.as_deref() {
-        None => None,
-        Some(o) => Some(match o.parse::<ward_core::OrgId>() {
-            Ok(id) => store.get_org(id).await.map_err(|_| anyhow!("--org: no organisation with id {o}"))?.id,
-            Err(_) => store.org_by_name(o).await.map_err(|_| anyhow!("--org: no organisation named {o:?}"))?.id,
-        }),
-    };
+    let org_id = org_arg(&store, args.org.as_deref()).await?;
     let now = args.now.unwrap_or_else(Timestamp::now);
     let filter = ward_store::ObligationFilter { org_id, overdue_at: args.overdue.then_some(now) };
     let rows = store.list_open_obligations(&ward_core::ReadScope::LOCAL_OPERATOR, &filter, now).await?;

@@ -61,4 +61,20 @@ fn list_open_and_overdue_obligations() {
     assert!(stderr(&o).contains("--org") && stderr(&o).contains("No Such Org"), "{}", stderr(&o));
     let o = run(&["obligations", "list", "--now", "2026-06-05T10:00:00", "--database-url", &db], None);
     assert_eq!(o.status.code(), Some(2), "an offset-less --now is a usage error");
+
+    // Bulk re-evaluation: the stored rows are independent of the instant (overdue is judged
+    // when listed), so re-evaluating unchanged facts under unchanged rules writes nothing.
+    let o = run(&["obligations", "reevaluate", "--json", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["incidents"].as_u64(), v["changed_meanwhile"].as_u64(), v["failed"].as_array().map(Vec::len)), (Some(1), Some(0), Some(0)), "{v}");
+    assert!(v["obligations"].as_u64().unwrap() >= 3, "{v}");
+    let o = run(&["obligations", "reevaluate", "--json", "--database-url", &db], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["rows_written"].as_u64(), Some(0), "nothing changed: {v}");
+    let o = run(&["obligations", "list", "--overdue", "--json", "--database-url", &db], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().iter().map(|r| r["stage"].as_str().unwrap()).collect::<Vec<_>>(), vec!["fruehe_erstmeldung"], "still overdue after re-evaluation");
+    let o = run(&["obligations", "reevaluate", "--org", "Quiet Clinic", "--database-url", &db], None);
+    assert!(o.status.success() && stdout(&o).contains("re-evaluated 0 incidents"), "{}", stdout(&o));
 }

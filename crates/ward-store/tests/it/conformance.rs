@@ -23,6 +23,7 @@ crate::conformance!(
     reporting_profile_versions_and_conflicts,
     obligation_log_and_evaluations_are_scoped,
     obligations_are_never_deleted_and_list_overdue_first,
+    bulk_reevaluation_writes_only_changes,
 );
 
 fn now() -> Timestamp {
@@ -491,7 +492,7 @@ fn obligation(regime: &str, stage: &str, status: &str, due: Option<&str>) -> New
         is_open: matches!(status, "owed" | "provisional" | "advisory" | "overdue"),
         due_at: due.map(|d| d.parse().unwrap()),
         rule_version: "2025-12-06".into(),
-        body: serde_json::json!({"regime": regime, "stage": stage, "status": status}),
+        body: serde_json::json!({"regime": regime, "stage": stage, "status": status}).to_string(),
     }
 }
 
@@ -590,4 +591,37 @@ async fn obligations_are_never_deleted_and_list_overdue_first(store: Store) {
     assert_eq!(rows.len(), 4);
     assert_eq!(rows.iter().find(|o| o.stage == "past").unwrap().status, "closed");
     assert!(store.list_open_obligations(&op, &ObligationFilter { overdue_at: Some(now()), ..Default::default() }, now()).await.unwrap().is_empty());
+}
+
+/// `reporting_logs` + `store_evaluations`: logs read in scope, only changed rows written, and an
+/// incident whose log grew since it was read left alone.
+async fn bulk_reevaluation_writes_only_changes(store: Store) {
+    let a = org(&store, "Bulk Hospital").await;
+    let b = org(&store, "Bulk Other").await;
+    let stranger = user(&store, &b, "bulk-stranger@example.org", Role::OrgAdmin).await;
+    let op = ReadScope::LOCAL_OPERATOR;
+    let facts = serde_json::json!({"facts": {"incident.awareness_at": "2026-06-05T23:30:00+02:00"}});
+    let first = [obligation("de.bsig", "fruehe_erstmeldung", "owed", Some("2026-06-06T21:30:00Z")), obligation("de.bsig", "meldung", "owed", Some("2026-06-08T21:30:00Z"))];
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let inc = store.create_incident(a.id, &draft(&format!("Bulk {n}"), "DE", Tlp::Amber, Some("2026-06-05"), &["ransomware"]), None, now()).await.unwrap();
+        store.append_obligation_event(inc.id, &op, 0, ObligationEventKind::Facts, &facts, &first, None, now()).await.unwrap();
+        ids.push(inc.id);
+    }
+    let logs = store.reporting_logs(&op, Some(a.id)).await.unwrap();
+    assert_eq!(logs.iter().map(|l| (l.incident_id, l.events.len())).collect::<Vec<_>>(), ids.iter().map(|i| (*i, 1)).collect::<Vec<_>>());
+    assert!(store.reporting_logs(&ReadScope::for_principal(&stranger.principal()), None).await.unwrap().is_empty(), "AMBER logs of another organisation are not read");
+    // Unchanged results: nothing written.
+    let same: Vec<ward_store::Reevaluated> = ids.iter().map(|id| ward_store::Reevaluated { incident_id: *id, expected_seq: 1, obligations: first.to_vec() }).collect();
+    let r = store.store_evaluations(&same, now() + 1.hour()).await.unwrap();
+    assert_eq!((r.rows_written, r.changed_meanwhile.len()), (0, 0));
+    // One incident's log grows meanwhile; another's result changes.
+    store.append_obligation_event(ids[0], &op, 1, ObligationEventKind::Facts, &facts, &first, None, now()).await.unwrap();
+    let mut changed = same;
+    changed[1].obligations[1] = obligation("de.bsig", "meldung", "closed", Some("2026-06-08T21:30:00Z"));
+    let r = store.store_evaluations(&changed, now() + 2.hours()).await.unwrap();
+    assert_eq!(r.changed_meanwhile, vec![ids[0]]);
+    assert_eq!(r.rows_written, 1);
+    let rows = store.obligations(ids[1], &op).await.unwrap();
+    assert_eq!(rows.iter().map(|o| o.status.as_str()).collect::<Vec<_>>(), ["owed", "closed"]);
 }

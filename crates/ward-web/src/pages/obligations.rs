@@ -848,7 +848,7 @@ pub async fn profile_save(State(state): State<AppState>, auth: Auth, Path(id): P
     match state.store.save_reporting_profile(org.id, version, &entity, Some(user.id), now).await {
         Ok(_) => {
             tracing::info!(org.id = %org.id, "reporting profile saved");
-            ob::reevaluate_org(&state.store, rules, org.id, Some(org.name.as_str()), now).await;
+            ob::reevaluate_org(&state.store, rules, org.id, now).await;
             Redirect::to(&format!("/orgs/{}/reporting-profile?saved=1", org.id)).into_response()
         }
         Err(StoreError::Conflict { current }) => profile_page(&state, &auth, &org, true, current, &form_pairs, &[], Some("Someone else saved the profile while you were editing. Your values are below and were not saved; submit again to replace theirs.")),
