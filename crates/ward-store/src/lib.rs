@@ -40,7 +40,7 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 /// large table re-read its pages through system calls).
 pub const SQLITE_CACHE_KIB: u32 = 32 * 1024;
 /// Bytes of the SQLite file read through a memory map instead of `pread`.
-pub const SQLITE_MMAP_BYTES: u64 = 256 * 1024 * 1024;
+pub const SQLITE_MMAP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Connections per process.
 pub const MAX_CONNECTIONS: u32 = 8;
 

@@ -20,7 +20,7 @@ use crate::time::to_db;
 use crate::StoreError;
 
 /// Version of the rollup recipe; an older stored version makes `Store::open` rebuild it.
-pub(crate) const ROLLUP_VERSION: i64 = 1;
+pub(crate) const ROLLUP_VERSION: i64 = 2;
 
 /// Care-disruption days are summed in thousandths of a day, as integers, so that adding and
 /// removing an incident's contribution is exact.
@@ -29,6 +29,9 @@ pub(crate) const CARE_SCALE: f64 = 1000.0;
 /// The multi-valued facets a dashboard filter can select on; the rollup holds every other
 /// grouping under each of their values.
 pub(crate) const FILTER_FACETS: [&str; 2] = ["attack_type", "actor"];
+
+/// The grouping facet the rollup does not hold under a filter facet.
+pub(crate) const UNPAIRED_FACET: &str = "action";
 
 const KEY_COLUMNS: &str = "filter_facet, filter_value, facet, value, org_id, tlp, created_by, year, dated, country, region, org_type, has_harm";
 const N_KEYS: usize = 13;
@@ -46,7 +49,8 @@ fn sources() -> [(&'static str, &'static str, String); 4] {
         ("'', ''", "'', ''", String::new()),
         ("'', ''", "g.facet, g.value", " JOIN incident_facets g ON g.incident_id = i.id".to_owned()),
         ("ff.facet, ff.value", "'', ''", filter_join.clone()),
-        ("ff.facet, ff.value", "g.facet, g.value", format!("{filter_join} JOIN incident_facets g ON g.incident_id = i.id")),
+        // VERIS actions are not a dashboard breakdown: under a facet filter they are counted live.
+        ("ff.facet, ff.value", "g.facet, g.value", format!("{filter_join} JOIN incident_facets g ON g.incident_id = i.id AND g.facet || '' <> '{UNPAIRED_FACET}'")),
     ]
 }
 

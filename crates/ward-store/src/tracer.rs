@@ -429,13 +429,18 @@ pub fn rollup_answers(filter: &IncidentFilter, dim: Option<Dimension>) -> bool {
 
 /// Appends the rollup form of `scope` and `filter` (grouped by `group_facet` when given) to
 /// `sql`; false when the rollup cannot answer: free-text search, a source scheme, a known-figure
-/// filter, merged records, dates not on whole years, or both an attack type and an actor.
+/// filter, merged records, dates not on whole years, both an attack type and an actor, or
+/// VERIS actions under an attack-type or actor filter.
 fn push_rollup_filter(sql: &mut Sql, scope: &ReadScope, f: &IncidentFilter, group_facet: Option<&'static str>) -> bool {
     let text = f.text.as_deref().map(str::trim).is_some_and(|t| !t.is_empty());
     if text || f.include_merged || f.source.is_some() || f.known.is_some() {
         return false;
     }
     if f.from.is_some_and(|d| (d.month(), d.day()) != (1, 1)) || f.to.is_some_and(|d| (d.month(), d.day()) != (12, 31)) {
+        return false;
+    }
+    let filtered = f.attack_type.is_some() || f.actor.is_some();
+    if filtered && group_facet == Some(crate::rollup::UNPAIRED_FACET) {
         return false;
     }
     match (f.attack_type, &f.actor) {
