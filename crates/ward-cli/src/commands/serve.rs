@@ -59,7 +59,9 @@ pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     ward_web::serve(listener, AppState::new(store.clone(), config), shutdown_signal()).await?;
     periodic.abort();
-    super::keys::checkpoint(&store, &key, "shutdown").await?;
+    let signed = super::keys::checkpoint(&store, &key, "shutdown").await;
+    store.close().await;
+    signed?;
     tracing::info!("stopped");
     Ok(0)
 }
