@@ -223,8 +223,8 @@ pub fn read_attack_bytes(bytes: &[u8]) -> Result<AttackBundle, String> {
 }
 
 /// Plain text of an ATT&CK description: `[name](url)` links become their names and
-/// `(Citation: …)` markers go.
-fn plain(text: &str) -> String {
+/// `(Citation: …)` markers go (for display; the stored description is kept as MITRE wrote it).
+pub fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(['[', '(']) {

@@ -245,6 +245,7 @@ pub struct ChainFailure {
 pub struct ChainReport {
     pub ok: bool,
     pub entries: i64,
+    /// The hash of the last entry that verified (the whole chain's head when `ok`).
     pub head_hash: String,
     pub checkpoints: i64,
     /// Checkpoints signed by the trusted key (when one was given).

@@ -53,6 +53,16 @@ fn coverage(known: i64, of: i64) -> Markup {
     html! { span class="muted" { " (known for " (known) " of " (of) " incidents)" } }
 }
 
+/// One harm total with its coverage; "not reported" rather than a zero nobody reported.
+fn harm_line(value: String, what: &str, known: i64, of: i64) -> Markup {
+    html! {
+        li {
+            @if known == 0 { (what) ": " span class="muted" { "not reported for these incidents" } }
+            @else { strong { (value) } " " (what) (coverage(known, of)) }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- register
 
 pub async fn register(State(state): State<AppState>, auth: Auth, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -148,6 +158,7 @@ pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<S
             @if let Some(aid) = &a.attack_id { " · ATT&CK " @if let Some(u) = attack_url(a) { a href=(u) rel="noopener noreferrer external" { (aid) } } @else { (aid) } }
             @if a.stix_id.is_none() { " · added by a curator" }
             " · " a href={"/actors/" (d.actor.id) "/dossier.json"} { "JSON export" }
+            " · " a href={"/actors/" (d.actor.id) "/dossier.stix.json"} { "STIX 2.1 report bundle" }
         }
         @if a.revoked { p class="notice" role="note" { "MITRE has revoked this entry (it was merged into another)." } }
         @if a.deprecated { p class="notice" role="note" { "MITRE has deprecated this entry." } }
@@ -158,11 +169,11 @@ pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<S
             p { "No incident you can see is attributed to this actor (disputed attributions are not counted)." }
         } @else {
             ul class="harm-totals" {
-                li { strong { (t.incidents) } " incidents in " (t.countries) " countries" }
-                li { strong { (fmt_int(t.individuals_affected)) } " individuals affected" (coverage(t.individuals_affected_known, t.incidents)) }
-                li { strong { (format!("{:.1}", t.care_disruption_days)) } " days of care disruption" (coverage(t.care_disruption_known, t.incidents)) }
-                li { strong { (t.ambulance_diversions) } " ambulance diversions" (coverage(t.ambulance_diversion_known, t.incidents)) }
-                li { strong { (fmt_int(t.appointments_cancelled)) } " appointments cancelled" (coverage(t.appointments_cancelled_known, t.incidents)) }
+                li { strong { (t.incidents) } (if t.incidents == 1 { " incident in " } else { " incidents in " }) (t.countries) (if t.countries == 1 { " country" } else { " countries" }) }
+                (harm_line(fmt_int(t.individuals_affected), "individuals affected", t.individuals_affected_known, t.incidents))
+                (harm_line(format!("{:.1}", t.care_disruption_days), "days of care disruption", t.care_disruption_known, t.incidents))
+                (harm_line(t.ambulance_diversions.to_string(), "ambulance diversions", t.ambulance_diversion_known, t.incidents))
+                (harm_line(fmt_int(t.appointments_cancelled), "appointments cancelled", t.appointments_cancelled_known, t.incidents))
             }
             p class="muted" { "Totals of the tracer over incidents with a counted attribution (confirmed, claimed, assessed likely or possible), each incident once; figures are sums of what sources report, with how many incidents each is known for." }
             @if !d.countries.is_empty() {
@@ -211,7 +222,7 @@ pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<S
         }
         @if !a.description.is_empty() {
             h2 { "Description" }
-            p { (a.description) }
+            p { (ward_import::attack::plain(&a.description)) }
         }
         @if !a.techniques.is_empty() {
             h2 id="techniques" { "Techniques (" (a.techniques.len()) ")" }
@@ -386,4 +397,29 @@ pub async fn attribute(State(state): State<AppState>, auth: Auth, Path(id): Path
         }
         Err(e) => store_error_page(&state, &auth, e),
     }
+}
+
+pub async fn dossier_stix(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
+    let scope = ReadScope::for_principal(&auth.principal);
+    let d = match load_dossier(&state, &scope, &id).await {
+        Ok(d) => d,
+        Err(StoreError::NotFound) => return crate::error::ApiError::NotFound.into_response(),
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let mut incidents = Vec::new();
+    for x in &d.attributions {
+        if incidents.iter().any(|r: &ward_store::IncidentRecord| r.id == x.incident_id) {
+            continue;
+        }
+        match state.store.get_incident(x.incident_id, &scope).await {
+            Ok(r) => incidents.push(r),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return crate::error::ApiError::from(e).into_response(),
+        }
+    }
+    let body = crate::export::dossier_to_stix(&d.actor, &d.attributions, incidents, jiff::Timestamp::now());
+    let mut resp = body.into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/stix+json;version=2.1"));
+    resp.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"actor-dossier.stix.json\""));
+    resp
 }

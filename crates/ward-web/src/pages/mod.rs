@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actors", get(actors::register))
         .route("/actors/{id}", get(actors::dossier))
         .route("/actors/{id}/dossier.json", get(actors::dossier_json))
+        .route("/actors/{id}/dossier.stix.json", get(actors::dossier_stix))
         .route("/obligations", get(obligations::list))
         .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
         .route("/assets/{file}", get(asset))

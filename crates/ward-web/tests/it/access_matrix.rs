@@ -90,6 +90,7 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", "/actors?healthcare=1&q=lock".into(), None, [200; 7]),
         ("GET", format!("/actors/{}", app.actor), None, [200; 7]),
         ("GET", format!("/actors/{}/dossier.json", app.actor), None, [200; 7]),
+        ("GET", format!("/actors/{}/dossier.stix.json", app.actor), None, [200; 7]),
         ("GET", "/actors/00000000-0000-7000-8000-000000000000".into(), None, [404; 7]),
         ("POST", format!("/incidents/{amber}/attributions"), None, [303, 403, 403, 403, 403, 403, 403]),
     ]
