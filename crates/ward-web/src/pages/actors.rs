@@ -301,19 +301,31 @@ pub async fn incident_section(state: &AppState, auth: &Auth, incident: IncidentI
                 form method="post" action={"/incidents/" (incident) "/attributions"} class="attribution-form" {
                     (csrf_field(auth))
                     h3 { "Attribute this incident" }
-                    label for="attr-actor" { "Actor (name, alias or ATT&CK id)" }
-                    input id="attr-actor" name="actor" required autocomplete="off";
-                    label for="attr-confidence" { "Confidence" }
-                    select id="attr-confidence" name="confidence" required {
-                        @for c in Confidence::ALL { option value=(c.as_str()) { (c.wording()) } }
+                    div class="field" {
+                        label for="attr-actor" { "Actor (name, alias or ATT&CK id)" }
+                        input id="attr-actor" name="actor" type="text" required autocomplete="off";
                     }
-                    label for="attr-source" { "Source URL" }
-                    input id="attr-source" name="source_url" type="url" required placeholder="https://";
-                    label for="attr-date" { "Date the source said so" }
-                    input id="attr-date" name="stated_on" type="date" required;
-                    label for="attr-note" { "Note (optional)" }
-                    input id="attr-note" name="note";
-                    button type="submit" { "Record attribution" }
+                    div class="field" {
+                        label for="attr-confidence" { "Confidence" }
+                        // No default: the recorder chooses the level the source supports.
+                        select id="attr-confidence" name="confidence" required {
+                            option value="" { "Choose the level the source supports" }
+                            @for c in Confidence::ALL { option value=(c.as_str()) { (c.wording()) } }
+                        }
+                    }
+                    div class="field" {
+                        label for="attr-source" { "Source URL" }
+                        input id="attr-source" name="source_url" type="url" required placeholder="https://";
+                    }
+                    div class="field" {
+                        label for="attr-date" { "Date the source said so" }
+                        input id="attr-date" name="stated_on" type="date" required;
+                    }
+                    div class="field" {
+                        label for="attr-note" { "Note (optional)" }
+                        input id="attr-note" name="note" type="text";
+                    }
+                    button type="submit" class="primary" { "Record attribution" }
                 }
             }
         }
