@@ -307,7 +307,7 @@ impl Store {
 
     /// Entries for rows written before the chain existed (an upgraded database), once: when
     /// the chain is empty and covered rows exist. Called by [`Store::open`].
-    pub(crate) async fn backfill_chain(&self, now: Timestamp) -> Result<u64, StoreError> {
+    pub async fn backfill_chain(&self, now: Timestamp) -> Result<u64, StoreError> {
         let head: i64 = sqlx::query("SELECT seq FROM chain_head WHERE id = 1").fetch_one(&self.pool).await?.try_get("seq")?;
         if head > 0 {
             return Ok(0);
@@ -322,6 +322,12 @@ impl Store {
         let n = rows.len() as u64;
         let pending = Pending(rows.into_iter().map(|((p, subject, version), body_hash)| Change { kind: kinds[p], subject, version, body_hash }).collect());
         let mut tx = self.pool.begin().await?;
+        // Two replicas starting together: only the first to hold the head backfills.
+        sqlx::query("UPDATE chain_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let head: i64 = sqlx::query("SELECT seq FROM chain_head WHERE id = 1").fetch_one(&mut *tx).await?.try_get("seq")?;
+        if head > 0 {
+            return Ok(0);
+        }
         append(&mut tx, pending, now).await?;
         tx.commit().await?;
         Ok(n)

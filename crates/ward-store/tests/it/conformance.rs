@@ -31,6 +31,7 @@ crate::conformance!(
     actor_import_is_idempotent_and_keeps_curation,
     attributions_are_scoped_chained_and_ranked,
     evidence_package_verifies_offline_and_any_change_fails,
+    chain_backfills_an_upgraded_database_once,
 );
 
 fn now() -> Timestamp {
@@ -853,4 +854,17 @@ async fn evidence_package_verifies_offline_and_any_change_fails(store: Store) {
     // An incident the caller cannot read cannot be exported.
     let hidden = store.create_incident(store.org_by_name("Chain Hospital").await.unwrap().id, &draft("Hidden", "DE", Tlp::Amber, None, &[]), None, now()).await.unwrap();
     assert!(matches!(store.export_evidence(hidden.id, &ReadScope::PUBLIC, &key, now()).await, Err(StoreError::NotFound)));
+}
+
+async fn chain_backfills_an_upgraded_database_once(store: Store) {
+    chain_history(&store).await;
+    // As a database from before the chain: rows, no entries.
+    raw(&store, "DELETE FROM chain_entries").await;
+    raw(&store, &format!("UPDATE chain_head SET seq = 0, hash = '{}' WHERE id = 1", ward_store::chain::GENESIS_HASH)).await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("rows without entries are detected");
+    assert!(f.reason.contains("has no chain entry"), "{f:?}");
+    assert_eq!(store.backfill_chain(now()).await.unwrap(), 9);
+    assert_eq!(store.backfill_chain(now()).await.unwrap(), 0, "once");
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok && report.entries == 9, "{report:?}");
 }
