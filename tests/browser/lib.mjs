@@ -18,7 +18,8 @@ const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 /** Starts `ward demo` on a free port; resolves with { url, password, stop }. */
 export async function startDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'ward-browser-'));
-  const child = spawn(WARD, ['demo', '--bind', '127.0.0.1:0', '--file', join(dir, 'ward-demo.db')], {
+  const file = join(dir, 'ward-demo.db');
+  const child = spawn(WARD, ['demo', '--bind', '127.0.0.1:0', '--file', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WARD_LOG: 'warn' },
   });
@@ -39,6 +40,7 @@ export async function startDemo() {
   return {
     url,
     password,
+    file,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.on('exit', r)));

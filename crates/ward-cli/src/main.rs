@@ -61,6 +61,14 @@ enum Command {
     /// Reporting obligations: evaluate an incident's facts against every encoded regime; draft the reports.
     #[command(subcommand)]
     Obligations(commands::obligations::ObligationsCommand),
+    /// The threat-actor register: import MITRE ATT&CK, create actors, attribute incidents.
+    #[command(subcommand)]
+    Actors(commands::actors::ActorsCommand),
+    /// Evidence packages: export an incident's signed history; verify a package offline.
+    #[command(subcommand)]
+    Evidence(commands::evidence::EvidenceCommand),
+    /// Recompute the tamper-evident history (hash chain) and check its signed checkpoints. Exit 0 OK, 1 on the first entry that does not verify.
+    Verify(commands::verify::VerifyArgs),
     /// The regime rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -118,6 +126,9 @@ fn main() -> ExitCode {
             Command::Obligations(commands::obligations::ObligationsCommand::Report(args)) => commands::obligations::run_report(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::List(args)) => commands::obligations::run_list(args).await,
             Command::Obligations(commands::obligations::ObligationsCommand::Reevaluate(args)) => commands::obligations::run_reevaluate(args).await,
+            Command::Actors(cmd) => commands::actors::run(cmd).await,
+            Command::Evidence(cmd) => commands::evidence::run(cmd).await,
+            Command::Verify(args) => commands::verify::run(args).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

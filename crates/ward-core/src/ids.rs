@@ -37,5 +37,9 @@ uuid_id!(/// An organisation's id.
     OrgId, "org_id");
 uuid_id!(/// A user's id.
     UserId, "user_id");
+uuid_id!(/// A threat actor's id in the register.
+    ActorId, "actor_id");
+uuid_id!(/// An incident-to-actor attribution's id.
+    AttributionId, "attribution_id");
 uuid_id!(/// An API token's id (not the secret).
     TokenId, "token_id");

@@ -5,6 +5,7 @@
 //! boundary into validated newtypes, so an invalid country code, TLP level or harm fact without a
 //! source cannot exist past it. This crate does no IO and never reads the clock.
 
+pub mod actor;
 pub mod country;
 pub mod curated;
 pub mod diff;
@@ -22,7 +23,8 @@ pub mod tlp;
 pub use country::{CountryCode, RegionCode};
 pub use error::{FieldError, ValidationErrors};
 pub use harm::Harm;
-pub use ids::{IncidentId, OrgId, TokenId, UserId};
+pub use actor::{ActorDocument, ActorKind, Confidence};
+pub use ids::{ActorId, AttributionId, IncidentId, OrgId, TokenId, UserId};
 pub use incident::IncidentDraft;
 pub use org::{OrgType, Organisation};
 pub use policy::{Action, Decision, Principal, ReadScope, Resource, Role};

@@ -17,6 +17,7 @@
 //! This crate does no database, network or clock access: dates that matter (when an export was
 //! taken) come in through [`Options`].
 
+pub mod attack;
 pub mod cipher;
 pub mod error;
 mod geo;

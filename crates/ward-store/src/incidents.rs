@@ -71,6 +71,8 @@ pub struct IncidentFilter {
     pub known: Option<HarmFigure>,
     /// Only records carrying an external id of this scheme (`vcdb`, `hhs`, `curated`…).
     pub source: Option<String>,
+    /// Only incidents with a counted (not disputed) attribution to this register actor.
+    pub attributed_actor: Option<ward_core::ActorId>,
     /// Include records merged into another incident (hidden by default: they are counted once,
     /// through the incident they were merged into).
     pub include_merged: bool,
@@ -218,7 +220,7 @@ pub(crate) fn push_scope(sql: &mut Sql, scope: &ReadScope) {
     sql.push(")");
 }
 
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -380,7 +382,16 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 40;
 
 /// Inserts new incident rows (derived columns included), their version 1, facets and external
 /// ids inside `tx`, with one multi-row statement per table and chunk.
-pub(crate) async fn insert_incidents(tx: &mut sqlx::AnyConnection, rows: &[(IncidentId, &Indexed)], org_id: OrgId, by: Option<UserId>, now: Timestamp) -> Result<(), StoreError> {
+/// Inserts new incidents (version 1) inside `tx`; returns their changes for the chain, which the
+/// caller appends (with `kind`) before committing.
+pub(crate) async fn insert_incidents(
+    tx: &mut sqlx::AnyConnection,
+    rows: &[(IncidentId, &Indexed)],
+    org_id: OrgId,
+    by: Option<UserId>,
+    now: Timestamp,
+    kind: &'static str,
+) -> Result<crate::chain::Pending, StoreError> {
     let now = to_db(now);
     let by = by.map(|u| u.to_string());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
@@ -450,7 +461,17 @@ pub(crate) async fn insert_incidents(tx: &mut sqlx::AnyConnection, rows: &[(Inci
         }
         sql.query().execute(&mut *tx).await.map_err(|e| StoreError::unique(e, "external_ids"))?;
     }
-    Ok(())
+    let created = r#"["(created)"]"#;
+    Ok(crate::chain::Pending(
+        rows.iter()
+            .map(|(id, ix)| crate::chain::Change {
+                kind,
+                subject: id.to_string(),
+                version: 1,
+                body_hash: crate::chain::incident_version_hash(&ix.body, created, &now, by.as_deref()),
+            })
+            .collect(),
+    ))
 }
 
 /// Writes a new version of an incident inside `tx`, guarded by `expected_version`
@@ -463,7 +484,8 @@ pub(crate) async fn update_row(
     changed: &[String],
     by: Option<UserId>,
     now: Timestamp,
-) -> Result<(), StoreError> {
+    kind: &'static str,
+) -> Result<crate::chain::Pending, StoreError> {
     let next = expected_version + 1;
     // The version guard makes the write itself the concurrency check: of two racing
     // updates from the same version, exactly one matches a row.
@@ -490,16 +512,24 @@ pub(crate) async fn update_row(
     if n == 0 {
         return Err(StoreError::Conflict { current: expected_version });
     }
+    let changed_fields = serde_json::to_string(changed).unwrap_or_else(|_| "[]".into());
+    let (at, who) = (to_db(now), by.map(|u| u.to_string()));
     sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id.to_string())
         .bind(next)
         .bind(ix.body.clone())
-        .bind(serde_json::to_string(changed).unwrap_or_else(|_| "[]".into()))
-        .bind(to_db(now))
-        .bind(by.map(|u| u.to_string()))
+        .bind(changed_fields.clone())
+        .bind(at.clone())
+        .bind(who.clone())
         .execute(&mut *tx)
         .await?;
-    write_derived(tx, id, ix).await
+    write_derived(tx, id, ix).await?;
+    Ok(crate::chain::Pending(vec![crate::chain::Change {
+        kind,
+        subject: id.to_string(),
+        version: next,
+        body_hash: crate::chain::incident_version_hash(&ix.body, &changed_fields, &at, who.as_deref()),
+    }]))
 }
 
 impl Store {
@@ -508,8 +538,9 @@ impl Store {
         let id = IncidentId::from_uuid(new_uuid());
         let ix = indexed(draft)?;
         let mut tx = self.pool.begin().await?;
-        insert_incidents(&mut tx, &[(id, &ix)], org_id, by, now).await?;
+        let pending = insert_incidents(&mut tx, &[(id, &ix)], org_id, by, now, "incident.create").await?;
         crate::rollup::apply(&mut tx, &[id], 1, now).await?;
+        crate::chain::append(&mut tx, pending, now).await?;
         tx.commit().await?;
         Ok(IncidentRecord { id, org_id, version: 1, created_at: now, updated_at: now, created_by: by, updated_by: by, draft: draft.clone() })
     }
@@ -549,8 +580,11 @@ impl Store {
         let next = expected_version + 1;
         let mut tx = self.pool.begin().await?;
         crate::rollup::apply(&mut tx, &[id], -1, now).await?;
-        match update_row(&mut tx, id, expected_version, &ix, &changed, by, now).await {
-            Ok(()) => crate::rollup::apply(&mut tx, &[id], 1, now).await?,
+        match update_row(&mut tx, id, expected_version, &ix, &changed, by, now, "incident.update").await {
+            Ok(pending) => {
+                crate::rollup::apply(&mut tx, &[id], 1, now).await?;
+                crate::chain::append(&mut tx, pending, now).await?;
+            }
             Err(StoreError::Conflict { .. }) => {
                 drop(tx);
                 let current = self.get_incident(id, scope).await?;
@@ -655,6 +689,10 @@ pub(crate) fn push_filter(sql: &mut Sql, f: &IncidentFilter) {
     }
     if f.harm_present {
         sql.push(" AND i.has_harm = 1");
+    }
+    if let Some(actor) = f.attributed_actor {
+        let p = sql.param(actor.to_string());
+        sql.push(&format!(" AND EXISTS (SELECT 1 FROM attributions t WHERE t.incident_id = i.id AND t.actor_id = {p} AND t.confidence <> 'disputed')"));
     }
     if let Some(scheme) = &f.source {
         let p = sql.param(scheme.clone());

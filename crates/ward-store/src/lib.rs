@@ -6,6 +6,9 @@
 //! caller's [`ward_core::ReadScope`]; there is no unscoped incident read in this crate's API.
 
 mod accounts;
+mod actors;
+pub mod chain;
+pub mod evidence;
 mod error;
 mod incidents;
 mod rollup;
@@ -13,7 +16,9 @@ mod obligations;
 pub mod time;
 mod tracer;
 
+pub use actors::{ActorFilter, ActorImportSummary, ActorRank, ActorRecord, Attribution, NewAttribution, MAX_ACTOR_ROWS, MAX_ATTRIBUTION_NOTE_CHARS};
 pub use accounts::{NewUser, Session, TokenInfo, User};
+pub use chain::{ChainEntry, ChainFailure, ChainReport, Checkpoint};
 pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
 pub use obligations::{NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
@@ -92,6 +97,10 @@ impl Store {
         if n > 0 {
             tracing::info!(rows = n, "recomputed derived incident columns");
         }
+        let backfilled = store.backfill_chain(jiff::Timestamp::now()).await?;
+        if backfilled > 0 {
+            tracing::info!(entries = backfilled, "recorded existing history in the hash chain");
+        }
         if n > 0 || rollup::stored_version(&store.pool).await? < rollup::ROLLUP_VERSION {
             store.rebuild_rollup().await?;
             tracing::info!("rebuilt the tracer rollup");
@@ -113,6 +122,13 @@ impl Store {
         let row: AnyRow = sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
         let _: i32 = row.try_get::<i32, _>("one").or_else(|_| row.try_get::<i64, _>("one").map(|v| v as i32))?;
         Ok(())
+    }
+
+    /// The connection pool, for the conformance suite's tampering tests only (it plays the
+    /// attacker who edits the database behind ward's back). Not for application code.
+    #[doc(hidden)]
+    pub fn pool_for_tamper_tests(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Closes the pool, waiting for connections to be returned (graceful shutdown).

@@ -308,14 +308,22 @@ impl Store {
             let current = self.reporting_profile(org_id).await?.map_or(0, |p| p.version);
             return Err(StoreError::Conflict { current });
         }
+        let (at, who) = (to_db(now), by.map(|u| u.to_string()));
+        let change = crate::chain::Change {
+            kind: "profile.update",
+            subject: org_id.to_string(),
+            version: next,
+            body_hash: crate::chain::body_hash(&[("entity", Some(&body)), ("changed_at", Some(&at)), ("changed_by", who.as_deref())]),
+        };
         sqlx::query("INSERT INTO org_reporting_profile_versions (org_id, version, entity, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)")
             .bind(org_id.to_string())
             .bind(next)
             .bind(body)
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
+            .bind(at)
+            .bind(who)
             .execute(&mut *tx)
             .await?;
+        crate::chain::append(&mut tx, crate::chain::Pending(vec![change]), now).await?;
         tx.commit().await?;
         Ok(ReportingProfile { org_id, version: next, entity: entity.clone(), updated_at: now, updated_by: by })
     }
@@ -352,13 +360,14 @@ impl Store {
         self.get_incident(incident, scope).await?;
         let seq = expected_seq + 1;
         let mut tx = self.pool.begin().await?;
+        let (body_text, at, who) = (json_text(body)?, to_db(now), by.map(|u| u.to_string()));
         let inserted = sqlx::query("INSERT INTO incident_obligation_events (incident_id, seq, kind, body, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(incident.to_string())
             .bind(seq)
             .bind(kind.as_str())
-            .bind(json_text(body)?)
-            .bind(to_db(now))
-            .bind(by.map(|u| u.to_string()))
+            .bind(body_text.clone())
+            .bind(at.clone())
+            .bind(who.clone())
             .execute(&mut *tx)
             .await;
         if let Err(e) = inserted {
@@ -369,6 +378,17 @@ impl Store {
             };
         }
         upsert_obligations(&mut tx, incident, evaluated, seq, now).await?;
+        let change = crate::chain::Change {
+            kind: match kind {
+                ObligationEventKind::Facts => "obligation.facts",
+                ObligationEventKind::Submission => "obligation.submission",
+                ObligationEventKind::Decision => "obligation.decision",
+            },
+            subject: incident.to_string(),
+            version: seq,
+            body_hash: crate::chain::body_hash(&[("kind", Some(kind.as_str())), ("body", Some(&body_text)), ("recorded_at", Some(&at)), ("recorded_by", who.as_deref())]),
+        };
+        crate::chain::append(&mut tx, crate::chain::Pending(vec![change]), now).await?;
         tx.commit().await?;
         Ok(seq)
     }

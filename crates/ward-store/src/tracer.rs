@@ -93,7 +93,7 @@ pub struct LinkedRecord {
     pub external_ids: Vec<String>,
 }
 
-fn num_i64(row: &sqlx::any::AnyRow, col: &str) -> Result<i64, StoreError> {
+pub(crate) fn num_i64(row: &sqlx::any::AnyRow, col: &str) -> Result<i64, StoreError> {
     // Aggregates come back as integers on one backend and numerics on the other.
     if let Ok(v) = row.try_get::<Option<i64>, _>(col) {
         return Ok(v.unwrap_or(0));
@@ -328,6 +328,7 @@ impl Store {
         let ids: Vec<IncidentId> = changes.iter().map(|(id, _)| *id).collect();
         let mut tx = self.pool.begin().await?;
         crate::rollup::apply(&mut tx, &ids, -1, now).await?;
+        let mut pending = crate::chain::Pending::default();
         for ((id, into), current) in changes.iter().zip(&currents) {
             let next = current.version + 1;
             let change = match into {
@@ -347,17 +348,26 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::Conflict { current: current.version });
             }
+            let body = serde_json::to_string(&current.draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let (at, who) = (to_db(now), by.map(|u| u.to_string()));
             sqlx::query("INSERT INTO incident_versions (incident_id, version, body, changed_fields, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id.to_string())
                 .bind(next)
-                .bind(serde_json::to_string(&current.draft).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-                .bind(change)
-                .bind(to_db(now))
-                .bind(by.map(|u| u.to_string()))
+                .bind(body.clone())
+                .bind(change.clone())
+                .bind(at.clone())
+                .bind(who.clone())
                 .execute(&mut *tx)
                 .await?;
+            pending.0.push(crate::chain::Change {
+                kind: if into.is_some() { "incident.merge" } else { "incident.unmerge" },
+                subject: id.to_string(),
+                version: next,
+                body_hash: crate::chain::incident_version_hash(&body, &change, &at, who.as_deref()),
+            });
         }
         crate::rollup::apply(&mut tx, &ids, 1, now).await?;
+        crate::chain::append(&mut tx, pending, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -429,11 +439,11 @@ pub fn rollup_answers(filter: &IncidentFilter, dim: Option<Dimension>) -> bool {
 
 /// Appends the rollup form of `scope` and `filter` (grouped by `group_facet` when given) to
 /// `sql`; false when the rollup cannot answer: free-text search, a source scheme, a known-figure
-/// filter, merged records, dates not on whole years, both an attack type and an actor, or
-/// VERIS actions under an attack-type or actor filter.
+/// filter, an attributed actor, merged records, dates not on whole years, both an attack type
+/// and an actor, or VERIS actions under an attack-type or actor filter.
 fn push_rollup_filter(sql: &mut Sql, scope: &ReadScope, f: &IncidentFilter, group_facet: Option<&'static str>) -> bool {
     let text = f.text.as_deref().map(str::trim).is_some_and(|t| !t.is_empty());
-    if text || f.include_merged || f.source.is_some() || f.known.is_some() {
+    if text || f.include_merged || f.source.is_some() || f.known.is_some() || f.attributed_actor.is_some() {
         return false;
     }
     if f.from.is_some_and(|d| (d.month(), d.day()) != (1, 1)) || f.to.is_some_and(|d| (d.month(), d.day()) != (12, 31)) {
@@ -559,13 +569,15 @@ impl Store {
         let updated_ids: Vec<IncidentId> = updates.iter().map(|(cur, _, _)| cur.id).collect();
         let mut tx = self.pool.begin().await?;
         crate::rollup::apply(&mut tx, &updated_ids, -1, now).await?;
+        let mut pending = crate::chain::Pending::default();
         for (cur, ix, changed) in &updates {
-            crate::incidents::update_row(&mut tx, cur.id, cur.version, ix, changed, None, now).await?;
+            pending.extend(crate::incidents::update_row(&mut tx, cur.id, cur.version, ix, changed, None, now, "incident.import").await?);
         }
         let rows: Vec<(IncidentId, &crate::incidents::Indexed)> = new_rows.iter().map(|(id, ix)| (*id, ix)).collect();
-        crate::incidents::insert_incidents(&mut tx, &rows, org_id, None, now).await?;
+        pending.extend(crate::incidents::insert_incidents(&mut tx, &rows, org_id, None, now, "incident.import").await?);
         let touched: Vec<IncidentId> = updated_ids.into_iter().chain(new_rows.iter().map(|(id, _)| *id)).collect();
         crate::rollup::apply(&mut tx, &touched, 1, now).await?;
+        crate::chain::append(&mut tx, pending, now).await?;
         tx.commit().await?;
         Ok(results)
     }

@@ -163,3 +163,88 @@ pub fn to_stix(v: &View) -> Vec<u8> {
     let bundle = json!({"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v4()), "objects": objects});
     serde_json::to_vec_pretty(&bundle).unwrap_or_default()
 }
+
+/// Namespace of the UUIDv5 STIX ids derived from ward's own (v7) ids in dossier bundles.
+pub const STIX_ID_NAMESPACE: uuid::Uuid = uuid::uuid!("2b6b4c66-9a43-5b86-9d3e-1f1a6f4d8f0e");
+
+/// The STIX type of an actor entry (hand-made groups are intrusion sets).
+fn actor_stix_type(kind: ward_core::ActorKind) -> &'static str {
+    match kind {
+        ward_core::ActorKind::IntrusionSet | ward_core::ActorKind::Group => "intrusion-set",
+        ward_core::ActorKind::Campaign => "campaign",
+        ward_core::ActorKind::Malware => "malware",
+        ward_core::ActorKind::Tool => "tool",
+    }
+}
+
+/// An actor dossier as a STIX 2.1 bundle: the actor (its ATT&CK STIX id when it has one), the
+/// attributed incidents the reader may see (as in the tracer export), one `related-to`
+/// relationship per attribution carrying its confidence wording and source, and a `report`
+/// that gathers them.
+pub fn dossier_to_stix(actor: &ward_store::ActorRecord, attributions: &[ward_store::Attribution], incidents: Vec<IncidentRecord>, generated_at: jiff::Timestamp) -> Vec<u8> {
+    let now = stix_time(generated_at);
+    let view = View { generated_at, query: format!("actor={}", actor.id), incidents, truncated: false };
+    let mut bundle: Value = serde_json::from_slice(&to_stix(&view)).unwrap_or_else(|_| json!({"objects": []}));
+    // STIX ids must be UUIDv4 or v5; ward's ids are v7, so each gets a stable v5 derived from it.
+    let derived = |kind: &str, id: &str| format!("{kind}--{}", uuid::Uuid::new_v5(&STIX_ID_NAMESPACE, format!("{kind}--{id}").as_bytes()));
+    for o in bundle["objects"].as_array_mut().into_iter().flatten() {
+        if let Some(rest) = o["id"].as_str().and_then(|i| i.strip_prefix("incident--")).map(str::to_owned) {
+            o["id"] = json!(derived("incident", &rest));
+        }
+    }
+    let d = &actor.doc;
+    let stix_type = actor_stix_type(d.kind);
+    let actor_ref = match &d.stix_id {
+        Some(s) if s.starts_with(&format!("{stix_type}--")) => s.clone(),
+        _ => derived(stix_type, &actor.id.to_string()),
+    };
+    let mut a = json!({
+        "type": stix_type, "spec_version": "2.1", "id": actor_ref,
+        "created": stix_time(actor.created_at), "modified": stix_time(actor.updated_at),
+        "created_by_ref": WARD_IDENTITY_ID, "name": d.name,
+    });
+    if !d.description.is_empty() {
+        a["description"] = json!(d.description);
+    }
+    if !d.aliases.is_empty() && matches!(stix_type, "intrusion-set" | "campaign" | "malware" | "tool") {
+        a["aliases"] = json!(d.aliases);
+    }
+    if stix_type == "malware" {
+        a["is_family"] = json!(true);
+    }
+    if let Some(id) = &d.attack_id {
+        a["external_references"] = json!([{"source_name": "mitre-attack", "external_id": id}]);
+    }
+    let mut refs = vec![json!(actor_ref)];
+    let objects = bundle["objects"].as_array_mut().map(std::mem::take).unwrap_or_default();
+    let mut out = objects;
+    out.push(a);
+    for x in attributions {
+        let incident_ref = derived("incident", &x.incident_id.to_string());
+        if !out.iter().any(|o| o["id"] == json!(incident_ref)) {
+            continue;
+        }
+        let rel = json!({
+            "type": "relationship", "spec_version": "2.1", "id": derived("relationship", &x.id.to_string()),
+            "created": stix_time(x.recorded_at), "modified": stix_time(x.recorded_at), "created_by_ref": WARD_IDENTITY_ID,
+            "relationship_type": "related-to", "source_ref": incident_ref, "target_ref": actor_ref,
+            "description": format!("Attribution — {} (stated {}; source {})", x.confidence.wording(), x.stated_on, x.source_url),
+            "external_references": [{"source_name": "attribution source", "url": x.source_url}],
+        });
+        refs.push(json!(derived("relationship", &x.id.to_string())));
+        refs.push(json!(incident_ref));
+        out.push(rel);
+    }
+    refs.sort_by_key(|v| v.to_string());
+    refs.dedup();
+    out.push(json!({
+        "type": "report", "spec_version": "2.1", "id": format!("report--{}", uuid::Uuid::new_v4()),
+        "created": now, "modified": now, "created_by_ref": WARD_IDENTITY_ID,
+        "name": format!("ward actor dossier: {}", d.name), "published": now,
+        "report_types": ["threat-actor"],
+        "description": "Incidents attributed to this actor in ward, each attribution with its confidence level and source. Attributions are claims, not established fact.",
+        "object_refs": refs,
+    }));
+    bundle["objects"] = Value::Array(out);
+    serde_json::to_vec_pretty(&bundle).unwrap_or_default()
+}

@@ -118,9 +118,7 @@ async fn fallback(req: Request) -> Response {
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.
+/// The store stays open: the caller closes it (after signing the final checkpoint).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    let store = state.store.clone();
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await?;
-    store.close().await;
-    Ok(())
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -62,5 +62,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
         instance_name: "ward demo".into(),
         banner: Some(format!("Demo instance: the ward curated starter dataset ({n} publicly reported attacks, TLP:CLEAR). It is recreated each time `ward demo` starts.")),
     };
-    crate::commands::serve::serve(store, config, args.bind).await
+    let key = crate::commands::keys::load_or_create(&crate::commands::keys::key_dir_for(&url))?;
+    crate::commands::keys::checkpoint(&store, &key, "demo loaded").await?;
+    crate::commands::serve::serve(store, config, args.bind, key).await
 }

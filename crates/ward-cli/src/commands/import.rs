@@ -32,6 +32,8 @@ pub struct ImportArgs {
     pub json: bool,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub key: super::keys::KeyArgs,
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<u8> {
@@ -41,6 +43,8 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<u8> {
     let bar = super::progress(0, "importing");
     let summary = import(&store, org, kind, &args.paths, &args.naics, !args.no_link, &|n| bar.inc(n)).await?;
     bar.finish_and_clear();
+    let key = super::keys::load_or_create(&args.key.dir(&args.db.database_url))?;
+    super::keys::checkpoint(&store, &key, "import").await?;
     if args.json {
         print_json(&summary)?;
     } else {

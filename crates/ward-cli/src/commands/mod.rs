@@ -1,13 +1,17 @@
 //! The subcommands. Each returns the process exit code or an error (exit 1).
 
+pub mod actors;
 pub mod admin;
 pub mod demo;
+pub mod evidence;
 pub mod import;
+pub mod keys;
 pub mod match_cmd;
 pub mod stats;
 pub mod incident;
 pub mod obligations;
 pub mod serve;
+pub mod verify;
 
 use anyhow::Context;
 use ward_store::Store;

@@ -14,6 +14,8 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub key: super::keys::KeyArgs,
     /// Mark cookies Secure (set this when ward is reached over HTTPS).
     #[arg(long, env = "WARD_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -23,19 +25,43 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
+    let key = super::keys::load_or_create(&args.key.dir(&args.db.database_url))?;
     let store = args.db.open().await?;
     let config = WebConfig { secure_cookies: args.secure_cookies, instance_name: args.instance_name, banner: None };
-    serve(store, config, args.bind).await
+    serve(store, config, args.bind, key).await
 }
+
+/// How often a running server signs the chain head (only when it moved).
+pub const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Binds, prints the URL on stdout, and serves until a shutdown signal; in-flight requests
 /// finish before the process exits.
-pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr) -> anyhow::Result<u8> {
+/// The chain head is signed at start, every [`CHECKPOINT_INTERVAL`] while it moves, and at
+/// shutdown.
+pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr, key: ed25519_dalek::SigningKey) -> anyhow::Result<u8> {
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
+    super::keys::checkpoint(&store, &key, "start").await?;
+    let periodic = {
+        let (store, key) = (store.clone(), key.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = super::keys::checkpoint(&store, &key, "periodic").await {
+                    tracing::warn!(error = %e, "could not sign a checkpoint");
+                }
+            }
+        })
+    };
     println!("ward is listening on http://{addr}/");
     tracing::info!(%addr, backend = ?store.backend(), "serving");
-    ward_web::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    ward_web::serve(listener, AppState::new(store.clone(), config), shutdown_signal()).await?;
+    periodic.abort();
+    let signed = super::keys::checkpoint(&store, &key, "shutdown").await;
+    store.close().await;
+    signed?;
     tracing::info!("stopped");
     Ok(0)
 }

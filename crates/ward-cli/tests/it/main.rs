@@ -1,5 +1,6 @@
 //! ward-cli integration tests: the real `ward` binary as a user or an operator runs it.
 
+mod accountability;
 mod cli;
 mod crash;
 mod obligations;

@@ -3,9 +3,16 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
 
+/// A key directory for the whole test process, so no instance signing key is ever created in
+/// the working directory (next to a PostgreSQL-backed server's current directory).
+fn key_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("tempdir")).path()
+}
+
 pub fn ward() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ward"));
-    c.env_remove("WARD_DATABASE_URL").env("WARD_LOG", "warn");
+    c.env_remove("WARD_DATABASE_URL").env("WARD_LOG", "warn").env("WARD_KEY_DIR", key_dir());
     c
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Mutex, OnceLock};
 
 use ward_import::{read_path, CipherHarm, ImportSummary, ImportedIncident, Kind, Options, Record, Rejection};
 
+mod attack;
 mod cipher;
 mod hhs;
 mod malformed;

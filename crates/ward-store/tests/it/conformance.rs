@@ -24,6 +24,15 @@ crate::conformance!(
     obligation_log_and_evaluations_are_scoped,
     obligations_are_never_deleted_and_list_overdue_first,
     bulk_reevaluation_writes_only_changes,
+    chain_covers_every_change_and_verifies,
+    chain_detects_a_corrupted_row,
+    chain_detects_a_deleted_row,
+    chain_detects_reordered_entries,
+    chain_stays_strict_under_concurrent_writers,
+    actor_import_is_idempotent_and_keeps_curation,
+    attributions_are_scoped_chained_and_ranked,
+    evidence_package_verifies_offline_and_any_change_fails,
+    chain_backfills_an_upgraded_database_once,
 );
 
 fn now() -> Timestamp {
@@ -624,4 +633,272 @@ async fn bulk_reevaluation_writes_only_changes(store: Store) {
     assert_eq!(r.rows_written, 1);
     let rows = store.obligations(ids[1], &op).await.unwrap();
     assert_eq!(rows.iter().map(|o| o.status.as_str()).collect::<Vec<_>>(), ["owed", "closed"]);
+}
+
+/// A history touching every covered kind: incident create, update, import, merge, unmerge,
+/// reporting profile, obligation event. Returns the incident created by hand.
+async fn chain_history(store: &Store) -> ward_core::IncidentId {
+    let o = org(store, "Chain Hospital").await;
+    let u = user(store, &o, "chain@example.org", Role::OrgAdmin).await;
+    let rec = store.create_incident(o.id, &draft("Chained", "DE", Tlp::Clear, Some("2024-01-02"), &["ransomware"]), Some(u.id), now()).await.unwrap();
+    store.update_incident(rec.id, &ReadScope::LOCAL_OPERATOR, 1, &draft("Chained v2", "DE", Tlp::Clear, Some("2024-01-02"), &["ransomware"]), Some(u.id), now()).await.unwrap();
+    let items: Vec<ImportItem> = (0..3).map(|n| ImportItem { scheme: "t".into(), value: format!("{n}"), draft: draft(&format!("Imported {n}"), "FR", Tlp::Clear, None, &[]) }).collect();
+    let ups = store.import_batch(o.id, &items, now()).await.unwrap();
+    let Upsert::Created(dup) = ups[0] else { panic!("{ups:?}") };
+    store.merge_into(dup, rec.id, Some(u.id), now()).await.unwrap();
+    store.unmerge(dup, Some(u.id), now()).await.unwrap();
+    let entity: std::collections::BTreeMap<String, serde_json::Value> = [("entity.country".to_owned(), serde_json::json!("DE"))].into();
+    store.save_reporting_profile(o.id, 0, &entity, Some(u.id), now()).await.unwrap();
+    store
+        .append_obligation_event(rec.id, &ReadScope::LOCAL_OPERATOR, 0, ObligationEventKind::Facts, &serde_json::json!({"facts": {}}), &[], Some(u.id), now())
+        .await
+        .unwrap();
+    rec.id
+}
+
+fn test_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
+async fn raw(store: &Store, sql: &str) {
+    sqlx::query(sql).execute(store.pool_for_tamper_tests()).await.unwrap();
+}
+
+async fn entry_seq(store: &Store, subject: ward_core::IncidentId, version: i64) -> i64 {
+    store.chain_entries_for(&subject.to_string()).await.unwrap().iter().find(|e| e.kind.starts_with("incident.") && e.version == version).unwrap().seq
+}
+
+async fn chain_covers_every_change_and_verifies(store: Store) {
+    let id = chain_history(&store).await;
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    // create, update, 3 imports, merge, unmerge, profile, obligation event
+    assert_eq!(report.entries, 9);
+    let kinds: Vec<String> = store.chain_entries_for(&id.to_string()).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["incident.create", "incident.update", "obligation.facts"]);
+    let key = test_key();
+    let cp = store.write_checkpoint(&key, now()).await.unwrap().expect("a checkpoint");
+    assert_eq!(cp.seq, 9);
+    assert!(cp.signature_valid());
+    assert!(store.write_checkpoint(&key, now()).await.unwrap().is_none(), "the same head is signed once");
+    let report = store.verify_chain(Some(&key.verifying_key())).await.unwrap();
+    assert!(report.ok && report.checkpoints == 1 && report.checkpoints_by_trusted_key == 1, "{report:?}");
+    // A forged checkpoint (hash changed after signing) is named.
+    raw(&store, "UPDATE chain_checkpoints SET head_hash = '00' WHERE seq = 9").await;
+    let report = store.verify_chain(None).await.unwrap();
+    assert_eq!(report.failure.map(|f| (f.seq, f.kind)), Some((9, Some("checkpoint".into()))));
+    // A store reopened on the same database keeps verifying and does not backfill twice.
+    assert_eq!(store.chain_head().await.unwrap().0, 9);
+}
+
+async fn chain_detects_a_corrupted_row(store: Store) {
+    let id = chain_history(&store).await;
+    let seq = entry_seq(&store, id, 2).await;
+    raw(&store, &format!("UPDATE incident_versions SET body = REPLACE(body, 'Chained v2', 'Chained v3') WHERE incident_id = '{id}' AND version = 2")).await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("detected");
+    assert_eq!((f.seq, f.subject.as_deref(), f.version), (seq, Some(id.to_string().as_str()), Some(2)), "{f:?}");
+    assert!(f.reason.contains("changed"), "{f:?}");
+    // Put it back: verifies again.
+    raw(&store, &format!("UPDATE incident_versions SET body = REPLACE(body, 'Chained v3', 'Chained v2') WHERE incident_id = '{id}' AND version = 2")).await;
+    assert!(store.verify_chain(None).await.unwrap().ok);
+    // An edited chain entry is named by its own seq.
+    raw(&store, "UPDATE chain_entries SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 4").await;
+    assert_eq!(store.verify_chain(None).await.unwrap().failure.map(|f| f.seq), Some(4));
+}
+
+async fn chain_detects_a_deleted_row(store: Store) {
+    let id = chain_history(&store).await;
+    // A covered row deleted: its entry is named.
+    let seq = store.chain_entries_for(&id.to_string()).await.unwrap().last().unwrap().seq;
+    raw(&store, &format!("DELETE FROM incident_obligations WHERE incident_id = '{id}'")).await;
+    raw(&store, &format!("DELETE FROM incident_obligation_events WHERE incident_id = '{id}'")).await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("detected");
+    assert_eq!((f.seq, f.kind.as_deref()), (seq, Some("obligation.facts")), "{f:?}");
+    assert!(f.reason.contains("missing"), "{f:?}");
+    // An entry deleted from the middle: the gap is named.
+    raw(&store, "DELETE FROM chain_entries WHERE seq = 3").await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("detected");
+    assert_eq!(f.seq, 3, "{f:?}");
+    assert!(f.reason.contains("missing"), "{f:?}");
+}
+
+async fn chain_detects_reordered_entries(store: Store) {
+    chain_history(&store).await;
+    raw(&store, "UPDATE chain_entries SET seq = -1 WHERE seq = 5").await;
+    raw(&store, "UPDATE chain_entries SET seq = 5 WHERE seq = 6").await;
+    raw(&store, "UPDATE chain_entries SET seq = 6 WHERE seq = -1").await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("detected");
+    assert_eq!(f.seq, 5, "{f:?}");
+    raw(&store, "UPDATE chain_entries SET seq = -1 WHERE seq = 5").await;
+    raw(&store, "UPDATE chain_entries SET seq = 5 WHERE seq = 6").await;
+    raw(&store, "UPDATE chain_entries SET seq = 6 WHERE seq = -1").await;
+    assert!(store.verify_chain(None).await.unwrap().ok, "swapping back restores the chain");
+    raw(&store, "DELETE FROM chain_entries WHERE seq = 9").await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("a truncated tail is detected");
+    assert_eq!(f.seq, 9, "{f:?}");
+}
+
+async fn chain_stays_strict_under_concurrent_writers(store: Store) {
+    let o = org(&store, "Busy Hospital").await;
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let (store, org_id) = (store.clone(), o.id);
+        tasks.push(tokio::spawn(async move {
+            let rec = store.create_incident(org_id, &draft(&format!("Concurrent {n}"), "DE", Tlp::Clear, None, &[]), None, now()).await.unwrap();
+            store.update_incident(rec.id, &ReadScope::LOCAL_OPERATOR, 1, &draft(&format!("Concurrent {n} bis"), "DE", Tlp::Clear, None, &[]), None, now()).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.entries, 24);
+}
+
+fn attack_actor(stix: &str, name: &str, attack_id: &str, healthcare: bool) -> ward_core::ActorDocument {
+    let mut d = ward_core::ActorDocument::hand_made(ward_core::ActorKind::IntrusionSet, name).unwrap();
+    d.stix_id = Some(stix.into());
+    d.attack_id = Some(attack_id.into());
+    d.domains = vec!["enterprise-attack".into()];
+    d.aliases = vec![format!("{name} alias")];
+    if healthcare {
+        d.healthcare_evidence = vec![ward_core::actor::HealthcareEvidence {
+            sentence: format!("{name} targeted hospitals."),
+            term: "hospital".into(),
+            source: format!("MITRE ATT&CK enterprise-attack: {attack_id}"),
+            url: None,
+        }];
+    }
+    d
+}
+
+async fn actor_import_is_idempotent_and_keeps_curation(store: Store) {
+    let docs = vec![attack_actor("intrusion-set--1", "Wizard Spider", "G0102", true), attack_actor("intrusion-set--2", "APT38", "G0082", false)];
+    let first = store.import_actors(&docs, "enterprise-attack", now()).await.unwrap();
+    assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
+    let again = store.import_actors(&docs, "enterprise-attack", now()).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+    let ws = store.find_actors("wizard spider ALIAS").await.unwrap();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(store.find_actors("g0102").await.unwrap()[0].id, ws[0].id);
+    // A curator adds an alias and a stated policy; a re-import keeps both and changes nothing.
+    let mut doc = ws[0].doc.clone();
+    doc.aliases.push("Grim Spider".into());
+    doc.stated_policy.push(ward_core::actor::StatedPolicy { statement: "No hospitals".into(), source_url: "https://example.org/p".into(), stated_on: None });
+    store.update_actor(ws[0].id, ws[0].version, &doc, now()).await.unwrap();
+    let third = store.import_actors(&docs, "enterprise-attack", now()).await.unwrap();
+    assert_eq!(third.unchanged, 2, "{third:?}");
+    assert_eq!(store.find_actors("grim spider").await.unwrap()[0].doc.stated_policy.len(), 1);
+    let hc = store.rank_actors(&ReadScope::PUBLIC, &ward_store::ActorFilter { healthcare: true, ..Default::default() }).await.unwrap();
+    assert_eq!(hc.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["Wizard Spider"]);
+    let hand = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit").unwrap(), now()).await.unwrap();
+    assert_eq!(store.find_actors("lockbit").await.unwrap()[0].id, hand.id);
+    let dup = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LOCKBIT").unwrap(), now()).await;
+    assert!(matches!(dup, Err(StoreError::Duplicate { .. })), "{dup:?}");
+}
+
+async fn attributions_are_scoped_chained_and_ranked(store: Store) {
+    use ward_core::Confidence;
+    let o = org(&store, "Attributed Hospital").await;
+    let u = user(&store, &o, "analyst@example.org", Role::Analyst).await;
+    let public = store.create_incident(o.id, &harmful("Public", "DE", "Klinik P", "2021-01-01", Some(300), None, Tlp::Clear), None, now()).await.unwrap();
+    let amber = store.create_incident(o.id, &harmful("Amber", "DE", "Klinik A", "2021-02-01", Some(50), None, Tlp::Amber), None, now()).await.unwrap();
+    let actor = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit").unwrap(), now()).await.unwrap();
+    let other = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "Other").unwrap(), now()).await.unwrap();
+    let new = |incident, actor, confidence| ward_store::NewAttribution {
+        incident_id: incident,
+        actor_id: actor,
+        confidence,
+        source_url: "https://example.org/claim".into(),
+        stated_on: "2021-01-05".parse().unwrap(),
+        note: String::new(),
+    };
+    let a1 = store.attribute(&new(public.id, actor.id, Confidence::ClaimedByActor), &ReadScope::LOCAL_OPERATOR, Some(u.id), now()).await.unwrap();
+    assert_eq!((a1.actor_name.as_str(), a1.recorded_by_email.as_deref()), ("LockBit", Some("analyst@example.org")));
+    // Competing attributions coexist; a disputed one is shown but not counted.
+    store.attribute(&new(public.id, actor.id, Confidence::AssessedLikely), &ReadScope::LOCAL_OPERATOR, Some(u.id), now()).await.unwrap();
+    store.attribute(&new(public.id, other.id, Confidence::Disputed), &ReadScope::LOCAL_OPERATOR, Some(u.id), now()).await.unwrap();
+    store.attribute(&new(amber.id, actor.id, Confidence::ConfirmedByAuthority), &ReadScope::LOCAL_OPERATOR, Some(u.id), now()).await.unwrap();
+    // An incident the caller cannot read cannot be attributed.
+    let hidden = store.attribute(&new(amber.id, actor.id, Confidence::Possible), &ReadScope::PUBLIC, None, now()).await;
+    assert!(matches!(hidden, Err(StoreError::NotFound)), "{hidden:?}");
+    let on_public = store.incident_attributions(public.id, &ReadScope::PUBLIC).await.unwrap();
+    assert_eq!(on_public.iter().map(|a| a.confidence).collect::<Vec<_>>(), [Confidence::ClaimedByActor, Confidence::AssessedLikely, Confidence::Disputed]);
+    assert_eq!(store.actor_attributions(actor.id, &ReadScope::PUBLIC).await.unwrap().len(), 2, "the AMBER incident's attribution is not public");
+    assert_eq!(store.actor_attributions(actor.id, &ReadScope::LOCAL_OPERATOR).await.unwrap().len(), 3);
+    let ranked = store.rank_actors(&ReadScope::PUBLIC, &ward_store::ActorFilter { attributed_only: true, ..Default::default() }).await.unwrap();
+    assert_eq!(ranked.iter().map(|r| (r.name.as_str(), r.incidents, r.individuals_affected)).collect::<Vec<_>>(), [("LockBit", 1, 300)]);
+    let ranked = store.rank_actors(&ReadScope::LOCAL_OPERATOR, &ward_store::ActorFilter::default()).await.unwrap();
+    assert_eq!((ranked[0].name.as_str(), ranked[0].incidents, ranked[0].individuals_affected), ("LockBit", 2, 350));
+    assert_eq!((ranked[1].name.as_str(), ranked[1].incidents), ("Other", 0));
+    let f = IncidentFilter { attributed_actor: Some(actor.id), ..Default::default() };
+    let t = store.totals(&ReadScope::PUBLIC, &f).await.unwrap();
+    assert_eq!((t.incidents, t.individuals_affected, t.individuals_affected_known), (1, 300, 1));
+    let f = IncidentFilter { attributed_actor: Some(other.id), ..Default::default() };
+    assert_eq!(store.totals(&ReadScope::LOCAL_OPERATOR, &f).await.unwrap().incidents, 0, "disputed does not count");
+    // Every attribution is in the chain; editing one is detected at its entry.
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    let entry = store.chain_entries_for(&a1.id.to_string()).await.unwrap();
+    assert_eq!(entry.len(), 1);
+    assert_eq!(entry[0].kind, "attribution.create");
+    raw(&store, &format!("UPDATE attributions SET confidence = 'confirmed_by_authority' WHERE id = '{}'", a1.id)).await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("detected");
+    assert_eq!((f.seq, f.subject), (entry[0].seq, Some(a1.id.to_string())));
+}
+
+async fn evidence_package_verifies_offline_and_any_change_fails(store: Store) {
+    let id = chain_history(&store).await;
+    let actor = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit").unwrap(), now()).await.unwrap();
+    let new = ward_store::NewAttribution {
+        incident_id: id,
+        actor_id: actor.id,
+        confidence: ward_core::Confidence::ClaimedByActor,
+        source_url: "https://example.org/leak".into(),
+        stated_on: "2024-01-03".parse().unwrap(),
+        note: "leak-site post".into(),
+    };
+    store.attribute(&new, &ReadScope::LOCAL_OPERATOR, None, now()).await.unwrap();
+    let key = test_key();
+    let bytes = store.export_evidence(id, &ReadScope::LOCAL_OPERATOR, &key, now()).await.unwrap();
+    let report = ward_store::evidence::verify_package(&bytes).unwrap();
+    // create + update, one reporting event, one attribution
+    assert_eq!((report.incident_versions, report.records), (2, 4), "{report:?}");
+    assert_eq!(report.checkpoint_seq, 10);
+    // Any byte changed fails, wherever it is.
+    for pos in [0, bytes.len() / 3, bytes.len() / 2, bytes.len() - 2] {
+        let mut b = bytes.clone();
+        b[pos] = if b[pos] == b'0' { b'1' } else { b'0' };
+        assert!(ward_store::evidence::verify_package(&b).is_err(), "byte {pos} changed and still verifies");
+    }
+    // A consistent rewrite (canonical again) still fails: the package signature.
+    let text = String::from_utf8(bytes.clone()).unwrap().replace("Chained v2", "Chained v9");
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let b = serde_json_canonicalizer::to_vec(&v).unwrap();
+    assert!(ward_store::evidence::verify_package(&b).unwrap_err().contains("package_signature"));
+    // Re-signed by another key: the checkpoint no longer matches the package's key.
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    v["public_key"] = serde_json::json!(ward_store::chain::hex(other.verifying_key().as_bytes()));
+    v.as_object_mut().unwrap().remove("package_signature");
+    let sig = ed25519_dalek::Signer::sign(&other, &serde_json_canonicalizer::to_vec(&v).unwrap());
+    v["package_signature"] = serde_json::json!(ward_store::chain::hex(&sig.to_bytes()));
+    let b = serde_json_canonicalizer::to_vec(&v).unwrap();
+    assert!(ward_store::evidence::verify_package(&b).unwrap_err().contains("checkpoint"));
+    // An incident the caller cannot read cannot be exported.
+    let hidden = store.create_incident(store.org_by_name("Chain Hospital").await.unwrap().id, &draft("Hidden", "DE", Tlp::Amber, None, &[]), None, now()).await.unwrap();
+    assert!(matches!(store.export_evidence(hidden.id, &ReadScope::PUBLIC, &key, now()).await, Err(StoreError::NotFound)));
+}
+
+async fn chain_backfills_an_upgraded_database_once(store: Store) {
+    chain_history(&store).await;
+    // As a database from before the chain: rows, no entries.
+    raw(&store, "DELETE FROM chain_entries").await;
+    raw(&store, &format!("UPDATE chain_head SET seq = 0, hash = '{}' WHERE id = 1", ward_store::chain::GENESIS_HASH)).await;
+    let f = store.verify_chain(None).await.unwrap().failure.expect("rows without entries are detected");
+    assert!(f.reason.contains("has no chain entry"), "{f:?}");
+    assert_eq!(store.backfill_chain(now()).await.unwrap(), 9);
+    assert_eq!(store.backfill_chain(now()).await.unwrap(), 0, "once");
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok && report.entries == 9, "{report:?}");
 }

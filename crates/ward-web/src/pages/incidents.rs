@@ -273,6 +273,7 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         },
         None => maud::html! {},
     };
+    let attribution_section = super::actors::incident_section(&state, &auth, r.id, auth.user.is_some() && can_edit(&auth, &r)).await;
     let content = html! {
         @if let Some(canonical) = merged_into {
             p class="notice" role="note" { "This record reports the same incident as " a href={"/incidents/" (canonical)} { "another record" } ", into which it is linked; it is counted there, once." }
@@ -295,6 +296,7 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
                 }
             }
         }
+        (attribution_section)
         p class="muted" { "Recorded " (r.created_at.strftime("%Y-%m-%d %H:%M UTC")) "; last changed " (r.updated_at.strftime("%Y-%m-%d %H:%M UTC")) "." }
         (obligations_section)
     };

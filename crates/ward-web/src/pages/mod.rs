@@ -1,6 +1,7 @@
 //! The web shell: server-rendered HTML that works without JavaScript. Forms carry a CSRF token
 //! bound to the session; every page has a title, a skip link, and a way back.
 
+mod actors;
 mod charts;
 mod incidents;
 mod login;
@@ -44,6 +45,11 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/reports/{regime}/{stage}", get(obligations::report_html))
         .route("/incidents/{id}/reports/{regime}/{stage}/report.md", get(obligations::report_md))
         .route("/incidents/{id}/reports/{regime}/{stage}/report.json", get(obligations::report_json))
+        .route("/incidents/{id}/attributions", axum::routing::post(actors::attribute))
+        .route("/actors", get(actors::register))
+        .route("/actors/{id}", get(actors::dossier))
+        .route("/actors/{id}/dossier.json", get(actors::dossier_json))
+        .route("/actors/{id}/dossier.stix.json", get(actors::dossier_stix))
         .route("/obligations", get(obligations::list))
         .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
         .route("/assets/{file}", get(asset))
@@ -95,6 +101,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                         ul {
                             li { a href="/tracer" { "Tracer" } }
                             li { a href="/incidents" { "Incidents" } }
+                            li { a href="/actors" { "Actors" } }
                             li { a href="/tracer/methodology" { "Methodology" } }
                             @if auth.user.is_some() {
                                 li { a href="/obligations" { "Obligations" } }

@@ -83,6 +83,16 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/orgs/{org_a}/reporting-profile"), None, [303, 404, 200, 200, 200, 200, 200]),
         ("POST", format!("/orgs/{org_a}/reporting-profile"), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", "/assets/obligations.js".into(), None, [200; 7]),
+        // Accountability: the register and dossiers are public (their figures follow the
+        // reader's scope); attributing needs a session's CSRF token and the right to change
+        // the incident.
+        ("GET", "/actors".into(), None, [200; 7]),
+        ("GET", "/actors?healthcare=1&q=lock".into(), None, [200; 7]),
+        ("GET", format!("/actors/{}", app.actor), None, [200; 7]),
+        ("GET", format!("/actors/{}/dossier.json", app.actor), None, [200; 7]),
+        ("GET", format!("/actors/{}/dossier.stix.json", app.actor), None, [200; 7]),
+        ("GET", "/actors/00000000-0000-7000-8000-000000000000".into(), None, [404; 7]),
+        ("POST", format!("/incidents/{amber}/attributions"), None, [303, 403, 403, 403, 403, 403, 403]),
     ]
 }
 

@@ -21,6 +21,8 @@ pub struct App {
     pub users: Vec<(&'static str, User, String)>,
     /// Incident of org A per TLP level, created by A's analyst.
     pub incidents: Vec<(Tlp, IncidentId)>,
+    /// A hand-made actor ("LockBit") with a counted attribution of the TLP:CLEAR incident.
+    pub actor: ward_core::ActorId,
     _dir: tempfile::TempDir,
 }
 
@@ -96,8 +98,19 @@ impl App {
         let awareness = (now - jiff::SignedDuration::from_hours(2)).to_string();
         let facts = serde_json::json!({"facts": {"incident.awareness_at": awareness, "incident.is_security_incident": "yes", "impact.severe_operational_disruption": "yes"}});
         ward_web::obligations::record(&store, rules, &loaded, Some("Hospital A"), &scope, ward_store::ObligationEventKind::Facts, facts, Some(analyst), "analyst@example.org", now).await.unwrap();
+        let actor = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit").unwrap(), now).await.unwrap().id;
+        let clear = incidents.iter().find(|(t, _)| *t == Tlp::Clear).unwrap().1;
+        let attribution = ward_store::NewAttribution {
+            incident_id: clear,
+            actor_id: actor,
+            confidence: ward_core::Confidence::ClaimedByActor,
+            source_url: "https://example.org/leak-site".into(),
+            stated_on: "2024-02-23".parse().unwrap(),
+            note: String::new(),
+        };
+        store.attribute(&attribution, &scope, Some(analyst), now).await.unwrap();
         let router = ward_web::router(AppState::new(store.clone(), WebConfig::default()));
-        App { router, store, org_a, org_b, users, incidents, _dir: dir }
+        App { router, store, org_a, org_b, users, incidents, actor, _dir: dir }
     }
 
     pub fn token(&self, who: &str) -> Option<&str> {

@@ -2,6 +2,7 @@
 //! over a real SQLite store.
 
 mod access_matrix;
+mod actors;
 mod api;
 mod harness;
 mod obligations;
