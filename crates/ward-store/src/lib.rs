@@ -10,12 +10,14 @@ mod error;
 mod incidents;
 mod rollup;
 mod obligations;
+mod sharing;
 pub mod time;
 mod tracer;
 
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
+pub use sharing::{object_visible, Added, Collection, CollectionAccess, NewCollection, NewStixObject, ObjectFilter, ObjectPage, StoredStatus, StoredStixObject, VersionSelector, MAX_MATCH_VALUES, MAX_OBJECTS_PAGE};
 pub use obligations::{NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
