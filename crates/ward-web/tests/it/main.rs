@@ -8,3 +8,4 @@ mod obligations;
 mod openapi;
 mod pages;
 mod tracer;
+mod taxii;
