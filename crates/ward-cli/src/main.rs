@@ -64,6 +64,12 @@ enum Command {
     /// The regime rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// TAXII 2.1 collections: create and list.
+    #[command(subcommand)]
+    Taxii(commands::taxii::TaxiiCommand),
+    /// STIX 2.1 bundles: import into a TAXII collection.
+    #[command(subcommand)]
+    Stix(commands::taxii::StixCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,6 +123,8 @@ fn main() -> ExitCode {
             Command::Obligations(commands::obligations::ObligationsCommand::Evaluate(args)) => commands::obligations::run_evaluate(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::Report(args)) => commands::obligations::run_report(args).map(code),
             Command::Obligations(commands::obligations::ObligationsCommand::List(args)) => commands::obligations::run_list(args).await,
+            Command::Taxii(cmd) => commands::taxii::run(cmd).await,
+            Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });
