@@ -70,6 +70,9 @@ enum Command {
     /// STIX 2.1 bundles: import into a TAXII collection.
     #[command(subcommand)]
     Stix(commands::taxii::StixCommand),
+    /// Federation: pull a remote TAXII 2.1 collection into a local one, incrementally.
+    #[command(subcommand)]
+    Sync(commands::sync::SyncCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
             Command::Obligations(commands::obligations::ObligationsCommand::List(args)) => commands::obligations::run_list(args).await,
             Command::Taxii(cmd) => commands::taxii::run(cmd).await,
             Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
+            Command::Sync(cmd) => commands::sync::run(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

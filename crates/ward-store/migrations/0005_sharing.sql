@@ -54,3 +54,13 @@ CREATE TABLE taxii_status (
     request_timestamp  TEXT NOT NULL,
     body               TEXT NOT NULL
 );
+
+-- Federation: how far `ward sync pull` got from each remote collection into a local one (the
+-- remote's last X-TAXII-Date-Added-Last), so an interrupted pull resumes where it stopped.
+CREATE TABLE taxii_sync_state (
+    collection_id  TEXT NOT NULL REFERENCES taxii_collections(id),
+    remote_url     TEXT NOT NULL,
+    added_after    TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (collection_id, remote_url)
+);

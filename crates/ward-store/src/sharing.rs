@@ -482,3 +482,45 @@ fn push_in(sql: &mut Sql, column: &str, values: &[String]) {
     let ps: Vec<String> = values.iter().map(|v| sql.param(v.clone())).collect();
     sql.push(&format!(" AND {column} IN ({})", ps.join(", ")));
 }
+
+impl Store {
+    /// Where the last pull from `remote_url` into `collection_id` stopped (the remote's
+    /// `date_added` text), if any.
+    pub async fn sync_position(&self, collection_id: &str, remote_url: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT added_after FROM taxii_sync_state WHERE collection_id = $1 AND remote_url = $2")
+            .bind(collection_id.to_owned())
+            .bind(remote_url.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get("added_after")?),
+            None => None,
+        })
+    }
+
+    /// Adds a pulled page and moves the sync position in one transaction-ordered step: the
+    /// objects first, then the position, so a crash between them re-pulls (idempotently)
+    /// rather than skips.
+    pub async fn add_pulled_page(&self, collection_id: &str, org: OrgId, remote_url: &str, objects: &[NewStixObject], position: &str, now: Timestamp) -> Result<usize, StoreError> {
+        let added = self.add_stix_objects(collection_id, org, None, objects, now).await?;
+        let n = added.iter().filter(|a| a.inserted).count();
+        let updated = sqlx::query("UPDATE taxii_sync_state SET added_after = $1, updated_at = $2 WHERE collection_id = $3 AND remote_url = $4")
+            .bind(position.to_owned())
+            .bind(to_db(now))
+            .bind(collection_id.to_owned())
+            .bind(remote_url.to_owned())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            sqlx::query("INSERT INTO taxii_sync_state (collection_id, remote_url, added_after, updated_at) VALUES ($1, $2, $3, $4)")
+                .bind(collection_id.to_owned())
+                .bind(remote_url.to_owned())
+                .bind(position.to_owned())
+                .bind(to_db(now))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(n)
+    }
+}

@@ -8,6 +8,7 @@ pub mod stats;
 pub mod incident;
 pub mod obligations;
 pub mod serve;
+pub mod sync;
 pub mod taxii;
 
 use anyhow::Context;
