@@ -7,7 +7,7 @@ use ward_core::text::{Email, Label};
 use ward_core::{OrgType, ReadScope, Role, Tlp};
 use ward_store::{object_visible, NewCollection, NewStixObject, NewUser, ObjectFilter, Store, StoreError, VersionSelector};
 
-crate::conformance!(collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak);
+crate::conformance!(collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak, sync_position_is_kept_per_remote);
 
 fn now() -> Timestamp {
     "2026-11-30T12:00:00Z".parse().unwrap()
@@ -182,4 +182,18 @@ async fn random_objects_never_leak(store: Store) {
             }
         }
     }
+}
+
+async fn sync_position_is_kept_per_remote(store: Store) {
+    let a = org(&store, "A").await;
+    let coll = store.create_collection(&NewCollection { api_root: "r".into(), title: "T".into(), description: None, owner_org_id: a.id, read_orgs: vec![], write_orgs: vec![] }, now()).await.unwrap();
+    let remote = "http://peer.example/taxii2/r/collections/x/";
+    assert_eq!(store.sync_position(&coll.id, remote).await.unwrap(), None);
+    let n = store.add_pulled_page(&coll.id, a.id, remote, &[obj(1, Some("2020-01-01T00:00:00Z"), None)], "2026-01-01T00:00:00.000001Z", now()).await.unwrap();
+    assert_eq!(n, 1);
+    // The same page again (a resumed pull) adds nothing and moves the position on.
+    let n = store.add_pulled_page(&coll.id, a.id, remote, &[obj(1, Some("2020-01-01T00:00:00Z"), None)], "2026-01-01T00:00:00.000002Z", now()).await.unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(store.sync_position(&coll.id, remote).await.unwrap().as_deref(), Some("2026-01-01T00:00:00.000002Z"));
+    assert_eq!(store.sync_position(&coll.id, "http://other.example/").await.unwrap(), None);
 }
