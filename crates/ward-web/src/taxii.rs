@@ -170,6 +170,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 pub async fn discovery(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> TaxiiResult {
     let scope = admit(&auth, &headers)?;
     let mut roots: Vec<String> = state.store.list_collections(&scope, None).await?.into_iter().map(|(c, _)| c.api_root).collect();
+    roots.sort();
     roots.dedup();
     let base = base_url(&state, &headers);
     let urls: Vec<String> = roots.iter().map(|r| format!("{base}/{r}/")).collect();
@@ -473,12 +474,14 @@ async fn add_objects(State(state): State<AppState>, auth: Auth, Path((root, id))
     let now = jiff::Timestamp::now();
     let mut good = Vec::new();
     let mut failures = Vec::new();
+    // Parsed again (once) only when something failed, to name failed objects by their id.
+    let mut document: Option<serde_json::Value> = None;
     for (i, r) in parsed.objects.iter().enumerate() {
         match r {
             Ok(o) => good.push(new_stix_object(o)),
             Err(e) => {
-                // Name the object when its id is readable, else its index.
-                let raw_id = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v["objects"][i]["id"].as_str().map(str::to_owned)).unwrap_or_else(|| format!("objects[{i}]"));
+                let doc = document.get_or_insert_with(|| serde_json::from_str(text).unwrap_or_default());
+                let raw_id = doc["objects"][i]["id"].as_str().map(str::to_owned).unwrap_or_else(|| format!("objects[{i}]"));
                 failures.push(serde_json::json!({"id": raw_id, "version": "", "message": e.to_string()}));
             }
         }
