@@ -72,6 +72,15 @@ enum Command {
     /// The regime rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// TAXII 2.1 collections: create and list.
+    #[command(subcommand)]
+    Taxii(commands::taxii::TaxiiCommand),
+    /// STIX 2.1 bundles: import into a TAXII collection.
+    #[command(subcommand)]
+    Stix(commands::taxii::StixCommand),
+    /// Federation: pull a remote TAXII 2.1 collection into a local one, incrementally.
+    #[command(subcommand)]
+    Sync(commands::sync::SyncCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,6 +138,9 @@ fn main() -> ExitCode {
             Command::Actors(cmd) => commands::actors::run(cmd).await,
             Command::Evidence(cmd) => commands::evidence::run(cmd).await,
             Command::Verify(args) => commands::verify::run(args).await,
+            Command::Taxii(cmd) => commands::taxii::run(cmd).await,
+            Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
+            Command::Sync(cmd) => commands::sync::run(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

@@ -133,21 +133,35 @@ pub(crate) fn cookie_value<'a>(req_headers: &'a axum::http::HeaderMap, name: &st
         .map(|(_, v)| v)
 }
 
-/// Middleware: resolves `Authorization: Bearer`/`Basic`-less tokens and session cookies into
-/// an [`Auth`]. A presented but invalid token is a 401 at once (never silently anonymous);
-/// a stale session cookie just means anonymous (the login page clears it).
+/// Middleware: resolves `Authorization: Bearer <token>` (also `Token <token>`, as
+/// taxii2-client sends), `Authorization: Basic` (ward e-mail and password; on `/taxii2/`
+/// only, for TAXII clients) and session cookies into an [`Auth`]. Presented but invalid
+/// credentials are a 401 at once (never silently anonymous); a stale session cookie just means anonymous (the login page
+/// clears it). On `/taxii2/` paths the 401 is a TAXII error object.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let now = jiff::Timestamp::now();
+    let taxii = req.uri().path().starts_with("/taxii2");
+    let reject = |msg: &'static str| -> Response {
+        if taxii { crate::taxii::TaxiiFailure::unauthorized(msg).into_response() } else { ApiError::BadCredentials(msg).into_response() }
+    };
     let headers = req.headers();
     let auth = if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-        let Some(token) = token.map(str::trim) else {
-            return ApiError::BadCredentials("the Authorization header must be `Bearer <token>`").into_response();
-        };
-        match state.store.user_for_token(&hash_secret(token), now).await {
-            Ok(Some(user)) => Auth { principal: user.principal(), user: Some(user), via: Via::Token },
-            Ok(None) => return ApiError::BadCredentials("the API token is unknown, expired or revoked").into_response(),
-            Err(e) => return ApiError::from(e).into_response(),
+        let value = value.to_str().unwrap_or("");
+        let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+        match scheme.to_ascii_lowercase().as_str() {
+            "bearer" | "token" => match state.store.user_for_token(&hash_secret(credentials.trim()), now).await {
+                Ok(Some(user)) => Auth { principal: user.principal(), user: Some(user), via: Via::Token },
+                Ok(None) => return reject("the API token is unknown, expired or revoked"),
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            // Basic only on TAXII: browsers replay cached Basic credentials cross-site, and
+            // TAXII writes need a media type no cross-site form can send.
+            "basic" if taxii => match basic_user(&state, credentials.trim()).await {
+                Ok(Some(user)) => Auth { principal: user.principal(), user: Some(user), via: Via::Token },
+                Ok(None) => return reject("the e-mail address or password is wrong"),
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            _ => return reject(if taxii { "the Authorization header must be `Bearer <token>` or `Basic <e-mail:password>`" } else { "the Authorization header must be `Bearer <token>`" }),
         }
     } else if let Some(sid) = cookie_value(headers, SESSION_COOKIE) {
         match state.store.session(&hash_secret(sid), now).await {
@@ -163,6 +177,31 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     }
     req.extensions_mut().insert(auth);
     next.run(req).await
+}
+
+/// HTTP Basic: `base64(email:password)` checked like a login (argon2id, the same time for
+/// unknown users). Basic-authenticated requests are treated like token requests (no session,
+/// so no CSRF exemption is granted to browser forms).
+async fn basic_user(state: &AppState, credentials: &str) -> Result<Option<User>, ward_store::StoreError> {
+    let Some(decoded) = base64::engine::general_purpose::STANDARD.decode(credentials).ok().and_then(|b| String::from_utf8(b).ok()) else {
+        return Ok(None);
+    };
+    let Some((email, password)) = decoded.split_once(':') else { return Ok(None) };
+    if password.is_empty() || password.chars().count() > ward_core::limits::MAX_PASSWORD_CHARS {
+        return Ok(None);
+    }
+    let found = match email.parse::<ward_core::text::Email>() {
+        Ok(email) => state.store.user_for_login(&email).await,
+        Err(_) => Err(ward_store::StoreError::NotFound),
+    };
+    let (user, hash) = match found {
+        Ok((u, Some(h))) => (Some(u), h),
+        Ok((_, None)) | Err(ward_store::StoreError::NotFound) => (None, dummy_password_hash().to_owned()),
+        Err(e) => return Err(e),
+    };
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+    Ok(if ok { user } else { None })
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Auth {

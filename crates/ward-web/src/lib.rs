@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod obligations;
 mod pages;
+pub mod taxii;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -62,13 +63,15 @@ impl AppState {
     }
 }
 
-/// The whole application.
+/// The whole application. `/taxii2/` is the TAXII 2.1 server ([`taxii`]).
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api::routes())
+        .route("/taxii2/", get(taxii::discovery))
+        .nest("/taxii2", taxii::routes())
         .merge(pages::routes())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
@@ -110,7 +113,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn fallback(req: Request) -> Response {
-    if req.uri().path().starts_with("/api/") {
+    if req.uri().path().starts_with("/taxii2") {
+        taxii::not_found().into_response()
+    } else if req.uri().path().starts_with("/api/") {
         error::ApiError::NotFound.into_response()
     } else {
         pages::not_found_page(&req).into_response()

@@ -12,6 +12,8 @@ pub mod incident;
 pub mod obligations;
 pub mod serve;
 pub mod verify;
+pub mod sync;
+pub mod taxii;
 
 use anyhow::Context;
 use ward_store::Store;

@@ -5,4 +5,5 @@ mod cli;
 mod crash;
 mod obligations;
 mod support;
+mod taxii;
 mod tracer;

@@ -9,3 +9,4 @@ mod obligations;
 mod openapi;
 mod pages;
 mod tracer;
+mod taxii;
