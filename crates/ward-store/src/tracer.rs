@@ -381,6 +381,22 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes planner statistics (and, on PostgreSQL, reclaims the dead row versions the
+    /// rollup's upserts leave) as autovacuum would; run after a bulk load or a rollup rebuild.
+    pub async fn maintain(&self) -> Result<(), StoreError> {
+        match self.backend {
+            crate::Backend::Postgres => {
+                for table in ["tracer_rollup", "incidents", "incident_facets"] {
+                    sqlx::query(&format!("VACUUM ANALYZE {table}")).execute(&self.pool).await?;
+                }
+            }
+            crate::Backend::Sqlite => {
+                sqlx::query("PRAGMA optimize").execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The canonical incident this one was merged into, if any.
     pub async fn merged_into(&self, id: IncidentId) -> Result<Option<IncidentId>, StoreError> {
         let row = sqlx::query("SELECT merged_into FROM incidents WHERE id = $1").bind(id.to_string()).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound)?;
