@@ -18,6 +18,10 @@ use crate::facts::{Decision, FactValue, Facts, Submission};
 use crate::model::*;
 use crate::{FACT_COUNTRY_OF_ESTABLISHMENT, FACT_INTERNAL_SLA};
 
+/// The note on an obligation whose due instant has passed at `now` (the only note that depends
+/// on `now`; stored evaluations drop it with `past_due`).
+pub const PAST_DUE_NOTE: &str = "past due: file immediately";
+
 /// Where an obligation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -1001,7 +1005,7 @@ impl Ctx<'_> {
                     Status::Provisional
                 };
                 if status == Status::Overdue || (status == Status::Provisional && past_due) {
-                    notes.push("past due: file immediately".into());
+                    notes.push(PAST_DUE_NOTE.into());
                 }
                 if let Some((country, note)) = &advisory_instance {
                     notes.push(format!("{note} ({country})"));

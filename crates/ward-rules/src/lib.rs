@@ -42,7 +42,7 @@ pub use jiff;
 
 pub use calendar::HolidayCalendar;
 pub use engine::{
-    deciding_unknown_facts, evaluate, format_zoned, Closure, DecidingFact, Obligation,
+    deciding_unknown_facts, evaluate, format_zoned, Closure, PAST_DUE_NOTE, DecidingFact, Obligation,
     PossibleDeadline, Status,
 };
 pub use error::{Error, Location};

@@ -22,7 +22,7 @@ pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use chain::{ChainEntry, ChainFailure, ChainReport, Checkpoint};
 pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
-pub use obligations::{NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
+pub use obligations::{obligation_digest, NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
 pub use sharing::{object_visible, Added, Collection, CollectionAccess, NewCollection, NewStixObject, ObjectFilter, ObjectPage, StoredStatus, StoredStixObject, VersionSelector, MAX_MATCH_VALUES, MAX_OBJECTS_PAGE};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 

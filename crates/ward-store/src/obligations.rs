@@ -92,6 +92,9 @@ pub struct NewObligation {
     pub rule_version: String,
     /// The whole obligation as the engine serialises it (JSON text).
     pub body: String,
+    /// [`obligation_digest`] of the fields above, when the caller computed it already (bulk
+    /// re-evaluations do, on all cores); computed by the store otherwise.
+    pub digest: Option<String>,
 }
 
 /// An obligation as stored, with the incident it belongs to.
@@ -182,12 +185,13 @@ fn obligation_from_row(row: &AnyRow) -> Result<StoredObligation, StoreError> {
 
 /// Upserts evaluated obligations inside `tx`. Rows absent from `evaluated` stay as they were.
 async fn upsert_obligations(tx: &mut sqlx::AnyConnection, incident: IncidentId, evaluated: &[NewObligation], seq: i64, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM incident_obligation_digests WHERE incident_id = $1").bind(incident.to_string()).execute(&mut *tx).await?;
     let rows: Vec<(IncidentId, i64, &NewObligation)> = evaluated.iter().map(|o| (incident, seq, o)).collect();
     upsert_obligation_rows(tx, &rows, now).await
 }
 
 /// What a stored obligation row says, as a digest: equal digests, nothing to write.
-fn obligation_digest(o: &NewObligation) -> Result<String, StoreError> {
+pub fn obligation_digest(o: &NewObligation) -> Result<String, StoreError> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(format!("{}\n{}\n{}\n{}\n", o.status, o.is_open, o.due_at.map(to_db).unwrap_or_default(), o.rule_version).as_bytes());
@@ -215,7 +219,10 @@ async fn upsert_obligation_rows(tx: &mut sqlx::AnyConnection, rows: &[(IncidentI
                 sql.param(o.rule_version.clone()),
                 sql.param(o.body.clone()),
                 sql.bind(SqlValue::Int(Some(*seq))),
-                sql.param(obligation_digest(o)?),
+                sql.param(match &o.digest {
+                    Some(d) => d.clone(),
+                    None => obligation_digest(o)?,
+                }),
             ];
             let [id, regime, stage, instance, status, open, due, version, body, seq, digest] = vals;
             sql.push(&format!("{}({id}, {regime}, {stage}, {instance}, {status}, {open}, {due}, {version}, {body}, {at}, {seq}, {digest})", if n == 0 { "" } else { ", " }));
@@ -243,7 +250,7 @@ pub struct ReportingLog {
 pub struct StoredEvaluations {
     /// Incidents left alone because their log grew since it was read.
     pub changed_meanwhile: Vec<IncidentId>,
-    /// Obligation rows written (the others were unchanged).
+    /// Obligation rows written (those of incidents whose result changed).
     pub rows_written: usize,
 }
 
@@ -476,27 +483,52 @@ impl Store {
     }
 
     /// Stores many re-evaluations, [`crate::MAX_IMPORT_BATCH`] incidents per transaction,
-    /// writing only the rows whose result changed. An incident whose log grew since it was read
+    /// writing only incidents whose result changed (recognised by one digest per incident;
+    /// such an incident's rows are all rewritten). An incident whose log grew since it was read
     /// is left alone (its next write re-evaluates it).
     pub async fn store_evaluations(&self, items: &[Reevaluated], now: Timestamp) -> Result<StoredEvaluations, StoreError> {
+        use sha2::Digest;
         let mut skipped = Vec::new();
         let mut rows_written = 0;
         for batch in items.chunks(crate::MAX_IMPORT_BATCH) {
+            // Each incident's evaluation as one digest over its rows' digests, in key order.
+            let mut combined = Vec::with_capacity(batch.len());
+            for item in batch {
+                let mut rows: Vec<(String, String)> = Vec::with_capacity(item.obligations.len());
+                for o in &item.obligations {
+                    let digest = match &o.digest {
+                        Some(d) => d.clone(),
+                        None => obligation_digest(o)?,
+                    };
+                    rows.push((format!("{}|{}|{}", o.regime, o.stage, o.instance.as_deref().unwrap_or_default()), digest));
+                }
+                rows.sort();
+                let mut h = sha2::Sha256::new();
+                for (key, digest) in &rows {
+                    h.update(key.as_bytes());
+                    h.update(b"\n");
+                    h.update(digest.as_bytes());
+                    h.update(b"\n");
+                }
+                combined.push(h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>());
+            }
             let mut tx = self.pool.begin().await?;
             let mut counts = std::collections::HashMap::new();
-            let mut digests: std::collections::HashMap<(String, String, String, String), String> = std::collections::HashMap::new();
+            let mut stored: std::collections::HashMap<String, String> = std::collections::HashMap::new();
             for chunk in batch.chunks(crate::incidents::ROWS_PER_STATEMENT * 5) {
                 let mut sql = Sql::new("SELECT incident_id, COUNT(*) AS n FROM incident_obligation_events WHERE incident_id IN (");
+                let mut list = String::new();
                 for (n, item) in chunk.iter().enumerate() {
                     let p = sql.param(item.incident_id.to_string());
-                    sql.push(if n == 0 { "" } else { ", " });
-                    sql.push(&p);
+                    list.push_str(if n == 0 { "" } else { ", " });
+                    list.push_str(&p);
                 }
+                sql.push(&list);
                 sql.push(") GROUP BY incident_id");
                 for row in sql.query().fetch_all(&mut *tx).await? {
                     counts.insert(row.try_get::<String, _>("incident_id")?, row.try_get::<i64, _>("n")?);
                 }
-                let mut sql = Sql::new("SELECT incident_id, regime, stage, instance, digest FROM incident_obligations WHERE incident_id IN (");
+                let mut sql = Sql::new("SELECT incident_id, digest FROM incident_obligation_digests WHERE incident_id IN (");
                 for (n, item) in chunk.iter().enumerate() {
                     let p = sql.param(item.incident_id.to_string());
                     sql.push(if n == 0 { "" } else { ", " });
@@ -504,28 +536,34 @@ impl Store {
                 }
                 sql.push(")");
                 for row in sql.query().fetch_all(&mut *tx).await? {
-                    let key = (row.try_get::<String, _>("incident_id")?, row.try_get::<String, _>("regime")?, row.try_get::<String, _>("stage")?, row.try_get::<String, _>("instance")?);
-                    if let Some(d) = row.try_get::<Option<String>, _>("digest")? {
-                        digests.insert(key, d);
-                    }
+                    stored.insert(row.try_get::<String, _>("incident_id")?, row.try_get::<String, _>("digest")?);
                 }
             }
             let mut rows = Vec::new();
-            for item in batch {
-                if counts.get(&item.incident_id.to_string()).copied().unwrap_or(0) != item.expected_seq {
+            let mut changed: Vec<(IncidentId, &String)> = Vec::new();
+            for (item, digest) in batch.iter().zip(&combined) {
+                let id = item.incident_id.to_string();
+                if counts.get(&id).copied().unwrap_or(0) != item.expected_seq {
                     skipped.push(item.incident_id);
                     continue;
                 }
-                let id = item.incident_id.to_string();
-                for o in &item.obligations {
-                    let key = (id.clone(), o.regime.clone(), o.stage.clone(), o.instance.clone().unwrap_or_default());
-                    if digests.get(&key).map(String::as_str) != Some(obligation_digest(o)?.as_str()) {
-                        rows.push((item.incident_id, item.expected_seq, o));
-                    }
+                if stored.get(&id) == Some(digest) {
+                    continue;
                 }
+                rows.extend(item.obligations.iter().map(|o| (item.incident_id, item.expected_seq, o)));
+                changed.push((item.incident_id, digest));
+            }
+            if rows.is_empty() && changed.is_empty() {
+                // Nothing changed: end the read-only transaction without a commit to sync.
+                tx.rollback().await?;
+                continue;
             }
             rows_written += rows.len();
             upsert_obligation_rows(&mut tx, &rows, now).await?;
+            for (id, digest) in changed {
+                sqlx::query("DELETE FROM incident_obligation_digests WHERE incident_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO incident_obligation_digests (incident_id, digest) VALUES ($1, $2)").bind(id.to_string()).bind(digest.clone()).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         }
         Ok(StoredEvaluations { changed_meanwhile: skipped, rows_written })

@@ -161,12 +161,21 @@ pub fn to_store(obligations: &[Obligation]) -> Vec<NewObligation> {
     obligations
         .iter()
         .map(|o| {
-            let mut o = o.clone();
-            if o.status == ward_rules::Status::Overdue {
-                o.status = ward_rules::Status::Owed;
-            }
-            o.past_due = false;
-            NewObligation {
+            // Only obligations past due differ from their stored form: clone just those.
+            let normalised;
+            let o = if o.status == ward_rules::Status::Overdue || o.past_due || o.notes.iter().any(|n| n == ward_rules::PAST_DUE_NOTE) {
+                let mut c = o.clone();
+                if c.status == ward_rules::Status::Overdue {
+                    c.status = ward_rules::Status::Owed;
+                }
+                c.past_due = false;
+                c.notes.retain(|n| n != ward_rules::PAST_DUE_NOTE);
+                normalised = c;
+                &normalised
+            } else {
+                o
+            };
+            let mut row = NewObligation {
                 regime: o.regime.clone(),
                 stage: o.stage.clone(),
                 instance: o.instance.clone(),
@@ -174,8 +183,11 @@ pub fn to_store(obligations: &[Obligation]) -> Vec<NewObligation> {
                 is_open: o.status.is_open(),
                 due_at: o.due_at.as_ref().map(jiff::Zoned::timestamp),
                 rule_version: o.rule_version.clone(),
-                body: serde_json::to_string(&o).unwrap_or_else(|_| "null".into()),
-            }
+                body: serde_json::to_string(o).unwrap_or_else(|_| "null".into()),
+                digest: None,
+            };
+            row.digest = ward_store::obligation_digest(&row).ok();
+            row
         })
         .collect()
 }
