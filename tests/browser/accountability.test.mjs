@@ -64,6 +64,13 @@ test('attribute a curated incident; the dossier shows it with harm; the public p
   assert.match(await page.locator('ul.harm-totals').innerText(), /98,000 individuals affected/);
   assert.match(await page.locator('#evidence').locator('..').innerText(), /health/i, 'ATT&CK documents healthcare targeting');
   await shot(page, 'accountability-dossier');
+  // Print-ready: the print stylesheet drops navigation and forms, keeps the dossier.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('header.site').isVisible(), false, 'no site navigation in print');
+  assert.equal(await page.locator('h1').isVisible(), true);
+  assert.equal(await attributed.first().isVisible(), true);
+  await page.pdf({ path: new URL('./artifacts/accountability-dossier.pdf', import.meta.url).pathname });
+  await page.emulateMedia({ media: 'screen' });
   page.assertClean();
 
   // The public: a fresh context without the session.

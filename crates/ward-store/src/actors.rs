@@ -24,6 +24,8 @@ pub const MAX_ATTRIBUTION_NOTE_CHARS: usize = 2000;
 pub struct ActorRecord {
     pub id: ActorId,
     pub version: i64,
+    /// The canonical actor this one was merged into: its attributions count there.
+    pub merged_into: Option<ActorId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(flatten)]
@@ -112,13 +114,14 @@ fn actor_from_row(row: &AnyRow) -> Result<ActorRecord, StoreError> {
     Ok(ActorRecord {
         id: parse_col(row, "id").map_err(|_| StoreError::Corrupt("actors.id".into()))?,
         version: row.try_get("version")?,
+        merged_into: crate::parse_opt_col(row, "merged_into").map_err(|_| StoreError::Corrupt("actors.merged_into".into()))?,
         created_at: from_db(&row.try_get::<String, _>("created_at")?)?,
         updated_at: from_db(&row.try_get::<String, _>("updated_at")?)?,
         doc: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("actor body: {e}")))?,
     })
 }
 
-const ACTOR_COLUMNS: &str = "a.id, a.version, a.body, a.created_at, a.updated_at";
+const ACTOR_COLUMNS: &str = "a.id, a.version, a.merged_into, a.body, a.created_at, a.updated_at";
 
 async fn write_aliases(tx: &mut sqlx::AnyConnection, id: ActorId, doc: &ActorDocument) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM actor_aliases WHERE actor_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
@@ -253,6 +256,50 @@ impl Store {
         self.get_actor(id).await
     }
 
+    /// Merges `duplicate` into `canonical`: the duplicate's name and aliases become aliases of
+    /// the canonical actor, its attributions (and those of actors merged into it) count for the
+    /// canonical actor, and it leaves the register. Attributions themselves are not touched.
+    pub async fn merge_actor(&self, duplicate: ActorId, canonical: ActorId, now: Timestamp) -> Result<ActorRecord, StoreError> {
+        if duplicate == canonical {
+            return Err(StoreError::Corrupt("an actor cannot be merged into itself".into()));
+        }
+        let dup = self.get_actor(duplicate).await?;
+        let target = self.get_actor(canonical).await?;
+        if dup.merged_into.is_some() {
+            return Err(StoreError::Corrupt("that actor is already merged into another".into()));
+        }
+        if target.merged_into.is_some() {
+            return Err(StoreError::Corrupt("merge target is itself merged; merge into its canonical actor".into()));
+        }
+        let mut doc = target.doc.clone();
+        for name in std::iter::once(&dup.doc.name).chain(dup.doc.aliases.iter()) {
+            if !name.eq_ignore_ascii_case(&doc.name) && !doc.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                doc.aliases.push(name.clone());
+            }
+        }
+        let at = to_db(now);
+        let mut tx = self.pool.begin().await?;
+        update_actor_row(&mut tx, target.id, target.version, &doc, &at).await?;
+        for (id, version) in [(dup.id, dup.version)] {
+            let n = sqlx::query("UPDATE actors SET merged_into = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
+                .bind(canonical.to_string())
+                .bind(version + 1)
+                .bind(at.clone())
+                .bind(id.to_string())
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict { current: version });
+            }
+        }
+        // Actors merged into the duplicate earlier now point at the canonical actor directly.
+        sqlx::query("UPDATE actors SET merged_into = $1 WHERE merged_into = $2").bind(canonical.to_string()).bind(duplicate.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.get_actor(canonical).await
+    }
+
     pub async fn get_actor(&self, id: ActorId) -> Result<ActorRecord, StoreError> {
         let row = sqlx::query(&format!("SELECT {ACTOR_COLUMNS} FROM actors a WHERE a.id = $1")).bind(id.to_string()).fetch_optional(&self.pool).await?.ok_or(StoreError::NotFound)?;
         actor_from_row(&row)
@@ -261,7 +308,8 @@ impl Store {
     /// Actors whose name or alias is `name` (case-insensitive) or whose ATT&CK id it is.
     pub async fn find_actors(&self, name: &str) -> Result<Vec<ActorRecord>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS} FROM actors a WHERE a.id IN (SELECT actor_id FROM actor_aliases WHERE alias_key = $1) OR a.attack_id = $2 ORDER BY a.revoked, a.deprecated, a.name"
+            "SELECT {ACTOR_COLUMNS} FROM actors a WHERE (a.id IN (SELECT actor_id FROM actor_aliases WHERE alias_key = $1) OR a.attack_id = $2)
+             AND a.merged_into IS NULL ORDER BY a.revoked, a.deprecated, a.name"
         ))
         .bind(name_key(name))
         .bind(name.trim().to_uppercase())
@@ -277,11 +325,12 @@ impl Store {
             "SELECT a.id, a.name, a.kind, a.attack_id, a.healthcare, a.revoked, a.deprecated,
              COUNT(i.id) AS n, CAST(COALESCE(SUM(i.individuals_affected), 0) AS BIGINT) AS ind, COUNT(i.individuals_affected) AS ind_n
              FROM actors a
-             LEFT JOIN (SELECT DISTINCT incident_id, actor_id FROM attributions WHERE confidence <> 'disputed') t ON t.actor_id = a.id
+             LEFT JOIN (SELECT DISTINCT t0.incident_id, COALESCE(a0.merged_into, a0.id) AS actor_id FROM attributions t0 JOIN actors a0 ON a0.id = t0.actor_id
+                        WHERE t0.confidence <> 'disputed') t ON t.actor_id = a.id
              LEFT JOIN incidents i ON i.id = t.incident_id AND i.merged_into IS NULL AND ",
         );
         push_scope(&mut sql, scope);
-        sql.push(" WHERE 1 = 1");
+        sql.push(" WHERE a.merged_into IS NULL");
         if let Some(k) = filter.kind {
             let p = sql.param(k.as_str());
             sql.push(&format!(" AND a.kind = {p}"));
@@ -381,7 +430,12 @@ impl Store {
              FROM attributions t JOIN incidents i ON i.id = t.incident_id JOIN actors a ON a.id = t.actor_id LEFT JOIN users u ON u.id = t.recorded_by WHERE ",
         );
         let p = sql.bind(SqlValue::Text(Some(value.to_owned())));
-        sql.push(&format!("{column} = {p} AND "));
+        if column == "t.actor_id" {
+            // An actor's attributions include those of actors merged into it.
+            sql.push(&format!("t.actor_id IN (SELECT id FROM actors WHERE id = {p} OR merged_into = {p}) AND "));
+        } else {
+            sql.push(&format!("{column} = {p} AND "));
+        }
         push_scope(&mut sql, scope);
         if column == "t.actor_id" {
             sql.push(" AND i.merged_into IS NULL");

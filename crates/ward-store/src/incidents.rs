@@ -692,7 +692,10 @@ pub(crate) fn push_filter(sql: &mut Sql, f: &IncidentFilter) {
     }
     if let Some(actor) = f.attributed_actor {
         let p = sql.param(actor.to_string());
-        sql.push(&format!(" AND EXISTS (SELECT 1 FROM attributions t WHERE t.incident_id = i.id AND t.actor_id = {p} AND t.confidence <> 'disputed')"));
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM attributions t WHERE t.incident_id = i.id AND t.confidence <> 'disputed'
+              AND t.actor_id IN (SELECT id FROM actors WHERE id = {p} OR merged_into = {p}))"
+        ));
     }
     if let Some(scheme) = &f.source {
         let p = sql.param(scheme.clone());

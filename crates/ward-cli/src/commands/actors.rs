@@ -17,6 +17,7 @@ const EXAMPLES: &str = "Examples:
   ward actors import ../shared/data/attack/mitre_cti_enterprise-attack_v18.1_stix20_assembled.json.gz
   ward actors import ../shared/data/attack/ics-attack-18.1_stix21.json.gz --json
   ward actors create LockBit --kind group --alias 'LockBit 3.0'
+  ward actors merge \"LockBit Black\" --into LockBit
   ward actors policy LockBit --statement 'Affiliates may not encrypt hospitals' --source https://example.org/post --date 2022-12-31
   ward actors list --healthcare
   ward actors show G0102 --json
@@ -54,6 +55,17 @@ pub enum ActorsCommand {
         /// Actor id, name, alias or ATT&CK id.
         actor: String,
         alias: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Merge an actor into another that names the same group: its name and aliases become
+    /// aliases of the other, and its attributions count there.
+    Merge {
+        /// The actor to merge away (id, name, alias or ATT&CK id).
+        duplicate: String,
+        /// The actor that remains.
+        #[arg(long)]
+        into: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -219,6 +231,14 @@ pub async fn run(cmd: ActorsCommand) -> anyhow::Result<u8> {
                 doc.aliases.push(alias);
                 store.update_actor(rec.id, rec.version, &doc, now).await?;
             }
+            Ok(0)
+        }
+        ActorsCommand::Merge { duplicate, into, db } => {
+            let store = db.open().await?;
+            let dup = resolve(&store, &duplicate).await?;
+            let target = resolve(&store, &into).await?;
+            let merged = store.merge_actor(dup.id, target.id, now).await.map_err(|e| anyhow!("cannot merge {duplicate:?} into {into:?}: {e}"))?;
+            println!("merged {} into {} ({}); aliases now: {}", dup.doc.name, merged.doc.name, merged.id, merged.doc.aliases.join(", "));
             Ok(0)
         }
         ActorsCommand::Policy { actor, statement, source, date, db } => {

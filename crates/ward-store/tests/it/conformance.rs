@@ -24,6 +24,7 @@ crate::conformance!(
     obligation_log_and_evaluations_are_scoped,
     obligations_are_never_deleted_and_list_overdue_first,
     bulk_reevaluation_writes_only_changes,
+    merged_actors_count_for_their_canonical_actor,
     chain_covers_every_change_and_verifies,
     chain_detects_a_corrupted_row,
     chain_detects_a_deleted_row,
@@ -906,4 +907,45 @@ async fn chain_backfills_an_upgraded_database_once(store: Store) {
     assert_eq!(store.backfill_chain(now()).await.unwrap(), 0, "once");
     let report = store.verify_chain(None).await.unwrap();
     assert!(report.ok && report.entries == 9, "{report:?}");
+}
+
+/// Merging actors: the duplicate's attributions count for the canonical actor (register,
+/// dossier, harm filter), its names become aliases, it leaves the register, the attributions
+/// themselves are untouched (the chain still verifies), and bad merges are refused.
+async fn merged_actors_count_for_their_canonical_actor(store: Store) {
+    use ward_core::Confidence;
+    let o = org(&store, "Merge Actor Hospital").await;
+    let one = store.create_incident(o.id, &harmful("One", "DE", "Klinik Eins", "2022-01-01", Some(100), None, Tlp::Clear), None, now()).await.unwrap();
+    let two = store.create_incident(o.id, &harmful("Two", "FR", "Hopital Deux", "2022-02-01", Some(20), None, Tlp::Clear), None, now()).await.unwrap();
+    let brand = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit Black").unwrap(), now()).await.unwrap();
+    let main = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit").unwrap(), now()).await.unwrap();
+    let third = store.create_actor(&ward_core::ActorDocument::hand_made(ward_core::ActorKind::Group, "LockBit Green").unwrap(), now()).await.unwrap();
+    let new = |incident, actor| ward_store::NewAttribution {
+        incident_id: incident,
+        actor_id: actor,
+        confidence: Confidence::ClaimedByActor,
+        source_url: "https://example.org/claim".into(),
+        stated_on: "2022-02-05".parse().unwrap(),
+        note: String::new(),
+    };
+    store.attribute(&new(one.id, brand.id), &ReadScope::LOCAL_OPERATOR, None, now()).await.unwrap();
+    store.attribute(&new(two.id, main.id), &ReadScope::LOCAL_OPERATOR, None, now()).await.unwrap();
+    store.attribute(&new(two.id, third.id), &ReadScope::LOCAL_OPERATOR, None, now()).await.unwrap();
+    // A third name merged into the brand first: merging the brand carries it along.
+    store.merge_actor(third.id, brand.id, now()).await.unwrap();
+    let merged = store.merge_actor(brand.id, main.id, now()).await.unwrap();
+    assert!(merged.doc.aliases.iter().any(|a| a == "LockBit Black"), "{:?}", merged.doc.aliases);
+    assert_eq!(store.get_actor(brand.id).await.unwrap().merged_into, Some(main.id));
+    assert_eq!(store.get_actor(third.id).await.unwrap().merged_into, Some(main.id));
+    assert_eq!(store.find_actors("lockbit black").await.unwrap().iter().map(|a| a.id).collect::<Vec<_>>(), [main.id]);
+    assert_eq!(store.actor_attributions(main.id, &ReadScope::PUBLIC).await.unwrap().len(), 3);
+    let ranked = store.rank_actors(&ReadScope::PUBLIC, &ward_store::ActorFilter::default()).await.unwrap();
+    assert_eq!(ranked.iter().map(|r| (r.name.as_str(), r.incidents, r.individuals_affected)).collect::<Vec<_>>(), [("LockBit", 2, 120)]);
+    let t = store.totals(&ReadScope::PUBLIC, &IncidentFilter { attributed_actor: Some(main.id), ..Default::default() }).await.unwrap();
+    assert_eq!((t.incidents, t.individuals_affected), (2, 120));
+    assert!(store.merge_actor(main.id, main.id, now()).await.is_err(), "not into itself");
+    assert!(store.merge_actor(main.id, brand.id, now()).await.is_err(), "not into a merged actor");
+    assert!(store.merge_actor(brand.id, main.id, now()).await.is_err(), "not twice");
+    let report = store.verify_chain(None).await.unwrap();
+    assert!(report.ok, "attributions untouched: {report:?}");
 }

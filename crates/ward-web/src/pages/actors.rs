@@ -134,7 +134,12 @@ struct Dossier {
 
 async fn load_dossier(state: &AppState, scope: &ReadScope, id: &str) -> Result<Dossier, StoreError> {
     let id: ActorId = id.parse().map_err(|_| StoreError::NotFound)?;
-    let actor = state.store.get_actor(id).await?;
+    let mut actor = state.store.get_actor(id).await?;
+    // A merged actor's dossier is its canonical actor's (which counts its attributions).
+    if let Some(canonical) = actor.merged_into {
+        actor = state.store.get_actor(canonical).await?;
+    }
+    let id = actor.id;
     let attributions = state.store.actor_attributions(id, scope).await?;
     let filter = IncidentFilter { attributed_actor: Some(id), ..Default::default() };
     let totals = state.store.totals(scope, &filter).await?;
