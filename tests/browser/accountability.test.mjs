@@ -62,6 +62,7 @@ test('attribute a curated incident; the dossier shows it with harm; the public p
   assert.equal(await attributed.count(), 1);
   assert.match(await attributed.innerText(), /Health Service Executive[\s\S]*Assessed likely by a named source/);
   assert.match(await page.locator('ul.harm-totals').innerText(), /98,000 individuals affected/);
+  assert.match(await page.locator('#timeline').innerText(), /2021 \(1\)/, 'the HSE attack began in 2021');
   assert.match(await page.locator('#evidence').locator('..').innerText(), /health/i, 'ATT&CK documents healthcare targeting');
   await shot(page, 'accountability-dossier');
   // Print-ready: the print stylesheet drops navigation and forms, keeps the dossier.

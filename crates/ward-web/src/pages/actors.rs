@@ -130,6 +130,7 @@ struct Dossier {
     totals: Totals,
     countries: Vec<GroupCount>,
     org_types: Vec<GroupCount>,
+    years: Vec<GroupCount>,
 }
 
 async fn load_dossier(state: &AppState, scope: &ReadScope, id: &str) -> Result<Dossier, StoreError> {
@@ -145,7 +146,8 @@ async fn load_dossier(state: &AppState, scope: &ReadScope, id: &str) -> Result<D
     let totals = state.store.totals(scope, &filter).await?;
     let countries = state.store.group_counts(scope, &filter, Dimension::Country).await?;
     let org_types = state.store.group_counts(scope, &filter, Dimension::OrgType).await?;
-    Ok(Dossier { actor, attributions, totals, countries, org_types })
+    let years = state.store.group_counts(scope, &filter, Dimension::Year).await?;
+    Ok(Dossier { actor, attributions, totals, countries, org_types, years })
 }
 
 pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
@@ -184,6 +186,10 @@ pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<S
             @if !d.countries.is_empty() {
                 p { strong { "Countries: " }
                     @for (n, g) in d.countries.iter().enumerate() { @if n > 0 { ", " } (g.key.parse::<CountryCode>().map(|c| c.name().to_owned()).unwrap_or_else(|_| g.key.clone())) " (" (g.incidents) ")" } }
+            }
+            @if !d.years.is_empty() {
+                p id="timeline" { strong { "Timeline (incidents per year the attack began, else was discovered or disclosed): " }
+                    @for (n, g) in d.years.iter().enumerate() { @if n > 0 { ", " } (g.key) " (" (g.incidents) ")" } }
             }
             @if !d.org_types.is_empty() {
                 p { strong { "Organisations hit: " }
