@@ -280,19 +280,17 @@ impl Store {
         let at = to_db(now);
         let mut tx = self.pool.begin().await?;
         update_actor_row(&mut tx, target.id, target.version, &doc, &at).await?;
-        for (id, version) in [(dup.id, dup.version)] {
-            let n = sqlx::query("UPDATE actors SET merged_into = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
-                .bind(canonical.to_string())
-                .bind(version + 1)
-                .bind(at.clone())
-                .bind(id.to_string())
-                .bind(version)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                return Err(StoreError::Conflict { current: version });
-            }
+        let n = sqlx::query("UPDATE actors SET merged_into = $1, version = $2, updated_at = $3 WHERE id = $4 AND version = $5")
+            .bind(canonical.to_string())
+            .bind(dup.version + 1)
+            .bind(at.clone())
+            .bind(dup.id.to_string())
+            .bind(dup.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Conflict { current: dup.version });
         }
         // Actors merged into the duplicate earlier now point at the canonical actor directly.
         sqlx::query("UPDATE actors SET merged_into = $1 WHERE merged_into = $2").bind(canonical.to_string()).bind(duplicate.to_string()).execute(&mut *tx).await?;

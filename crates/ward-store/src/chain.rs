@@ -257,7 +257,7 @@ fn fail(seq: i64, e: Option<&ChainEntry>, reason: String) -> ChainFailure {
     ChainFailure { seq, kind: e.map(|e| e.kind.clone()), subject: e.map(|e| e.subject.clone()), version: e.map(|e| e.version), reason }
 }
 
-fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<ChainEntry, StoreError> {
+pub(crate) fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<ChainEntry, StoreError> {
     Ok(ChainEntry {
         seq: r.try_get("seq")?,
         kind: r.try_get("kind")?,

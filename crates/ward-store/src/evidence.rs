@@ -97,16 +97,7 @@ impl Store {
             .await?;
         let mut chain = Vec::with_capacity(rows.len());
         for r in &rows {
-            chain.push(entry_json(&ChainEntry {
-                seq: r.try_get("seq")?,
-                kind: r.try_get("kind")?,
-                subject: r.try_get("subject")?,
-                version: r.try_get("version")?,
-                body_hash: r.try_get("body_hash")?,
-                at: r.try_get("at")?,
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            }));
+            chain.push(entry_json(&crate::chain::entry_from_row(r)?));
         }
         let mut package = json!({
             "format": EVIDENCE_FORMAT,

@@ -183,6 +183,18 @@ impl Sql {
     pub(crate) fn push(&mut self, s: &str) {
         self.text.push_str(s);
     }
+    /// Appends `(p1, p2, …)`: one text placeholder per value, for `col IN …`.
+    pub(crate) fn push_in_list<T: ToString>(&mut self, values: &[T]) {
+        let mut list = String::from("(");
+        for (n, v) in values.iter().enumerate() {
+            if n > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(&self.param(v.to_string()));
+        }
+        list.push(')');
+        self.text.push_str(&list);
+    }
     pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for p in &self.params {
@@ -332,9 +344,10 @@ pub(crate) fn indexed(draft: &IncidentDraft) -> Result<Indexed, StoreError> {
 }
 
 /// Writes the derived columns, facets and external ids of one incident inside `tx`.
-pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, ix: &Indexed) -> Result<(), StoreError> {
-    let mut sql = Sql::new("");
-    let vals = [
+/// Binds the derived columns of `ix` (year, month, region, normalised name, the four harm
+/// figures, harm present), in that order, and returns their placeholders.
+fn bind_derived(sql: &mut Sql, ix: &Indexed) -> [String; 9] {
+    [
         sql.bind(SqlValue::Int(ix.year)),
         sql.bind(SqlValue::Text(ix.month.clone())),
         sql.bind(SqlValue::Text(ix.region.clone())),
@@ -344,10 +357,14 @@ pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, 
         sql.bind(SqlValue::Int(ix.ambulance_diverted)),
         sql.bind(SqlValue::Int(ix.appointments_cancelled)),
         sql.bind(SqlValue::Int(Some(ix.has_harm))),
-        sql.bind(SqlValue::Int(Some(DERIVED_VERSION))),
-        sql.param(id.to_string()),
-    ];
-    let [year, month, region, norm, ind, care, amb, appt, harm, dv, id_p] = vals;
+    ]
+}
+
+pub(crate) async fn write_derived(tx: &mut sqlx::AnyConnection, id: IncidentId, ix: &Indexed) -> Result<(), StoreError> {
+    let mut sql = Sql::new("");
+    let [year, month, region, norm, ind, care, amb, appt, harm] = bind_derived(&mut sql, ix);
+    let dv = sql.bind(SqlValue::Int(Some(DERIVED_VERSION)));
+    let id_p = sql.param(id.to_string());
     sql.push(&format!(
         "UPDATE incidents SET year = {year}, month = {month}, region = {region}, norm_name = {norm}, individuals_affected = {ind},
          care_disruption_days = {care}, ambulance_diverted = {amb}, appointments_cancelled = {appt}, has_harm = {harm}, derived_version = {dv} WHERE id = {id_p}"
@@ -414,17 +431,9 @@ pub(crate) async fn insert_incidents(
                 sql.param(ix.sort_key.clone()),
                 sql.param(ix.search_text.clone()),
                 sql.param(ix.body.clone()),
-                sql.bind(SqlValue::Int(ix.year)),
-                sql.bind(SqlValue::Text(ix.month.clone())),
-                sql.bind(SqlValue::Text(ix.region.clone())),
-                sql.bind(SqlValue::Text(ix.norm_name.clone())),
-                sql.bind(SqlValue::Int(ix.individuals_affected)),
-                sql.bind(SqlValue::Float(ix.care_disruption_days)),
-                sql.bind(SqlValue::Int(ix.ambulance_diverted)),
-                sql.bind(SqlValue::Int(ix.appointments_cancelled)),
-                sql.bind(SqlValue::Int(Some(ix.has_harm))),
             ];
-            let [id_p, tlp, title, country, org_type, attack, sort_key, search, body, year, month, region, norm, ind, care, amb, appt, harm] = vals;
+            let [id_p, tlp, title, country, org_type, attack, sort_key, search, body] = vals;
+            let [year, month, region, norm, ind, care, amb, appt, harm] = bind_derived(&mut sql, ix);
             sql.push(if n == 0 { "(" } else { ", (" });
             sql.push(&format!(
                 "{id_p}, {org}, 1, {tlp}, {title}, {country}, {org_type}, {attack}, {sort_key}, {search}, {body}, {at}, {at}, {who}, {who}, {year}, {month}, {region}, {norm}, {ind}, {care}, {amb}, {appt}, {harm}, {dv})"

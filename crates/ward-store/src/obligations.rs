@@ -199,6 +199,14 @@ pub fn obligation_digest(o: &NewObligation) -> Result<String, StoreError> {
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The digest the caller computed, else computed here.
+fn digest_of(o: &NewObligation) -> Result<String, StoreError> {
+    match &o.digest {
+        Some(d) => Ok(d.clone()),
+        None => obligation_digest(o),
+    }
+}
+
 /// Upserts obligation rows of one or many incidents with multi-row statements.
 async fn upsert_obligation_rows(tx: &mut sqlx::AnyConnection, rows: &[(IncidentId, i64, &NewObligation)], now: Timestamp) -> Result<(), StoreError> {
     let now = to_db(now);
@@ -219,10 +227,7 @@ async fn upsert_obligation_rows(tx: &mut sqlx::AnyConnection, rows: &[(IncidentI
                 sql.param(o.rule_version.clone()),
                 sql.param(o.body.clone()),
                 sql.bind(SqlValue::Int(Some(*seq))),
-                sql.param(match &o.digest {
-                    Some(d) => d.clone(),
-                    None => obligation_digest(o)?,
-                }),
+                sql.param(digest_of(o)?),
             ];
             let [id, regime, stage, instance, status, open, due, version, body, seq, digest] = vals;
             sql.push(&format!("{}({id}, {regime}, {stage}, {instance}, {status}, {open}, {due}, {version}, {body}, {at}, {seq}, {digest})", if n == 0 { "" } else { ", " }));
@@ -496,10 +501,7 @@ impl Store {
             for item in batch {
                 let mut rows: Vec<(String, String)> = Vec::with_capacity(item.obligations.len());
                 for o in &item.obligations {
-                    let digest = match &o.digest {
-                        Some(d) => d.clone(),
-                        None => obligation_digest(o)?,
-                    };
+                    let digest = digest_of(o)?;
                     rows.push((format!("{}|{}|{}", o.regime, o.stage, o.instance.as_deref().unwrap_or_default()), digest));
                 }
                 rows.sort();
@@ -516,25 +518,15 @@ impl Store {
             let mut counts = std::collections::HashMap::new();
             let mut stored: std::collections::HashMap<String, String> = std::collections::HashMap::new();
             for chunk in batch.chunks(crate::incidents::ROWS_PER_STATEMENT * 5) {
-                let mut sql = Sql::new("SELECT incident_id, COUNT(*) AS n FROM incident_obligation_events WHERE incident_id IN (");
-                let mut list = String::new();
-                for (n, item) in chunk.iter().enumerate() {
-                    let p = sql.param(item.incident_id.to_string());
-                    list.push_str(if n == 0 { "" } else { ", " });
-                    list.push_str(&p);
-                }
-                sql.push(&list);
-                sql.push(") GROUP BY incident_id");
+                let ids: Vec<IncidentId> = chunk.iter().map(|item| item.incident_id).collect();
+                let mut sql = Sql::new("SELECT incident_id, COUNT(*) AS n FROM incident_obligation_events WHERE incident_id IN ");
+                sql.push_in_list(&ids);
+                sql.push(" GROUP BY incident_id");
                 for row in sql.query().fetch_all(&mut *tx).await? {
                     counts.insert(row.try_get::<String, _>("incident_id")?, row.try_get::<i64, _>("n")?);
                 }
-                let mut sql = Sql::new("SELECT incident_id, digest FROM incident_obligation_digests WHERE incident_id IN (");
-                for (n, item) in chunk.iter().enumerate() {
-                    let p = sql.param(item.incident_id.to_string());
-                    sql.push(if n == 0 { "" } else { ", " });
-                    sql.push(&p);
-                }
-                sql.push(")");
+                let mut sql = Sql::new("SELECT incident_id, digest FROM incident_obligation_digests WHERE incident_id IN ");
+                sql.push_in_list(&ids);
                 for row in sql.query().fetch_all(&mut *tx).await? {
                     stored.insert(row.try_get::<String, _>("incident_id")?, row.try_get::<String, _>("digest")?);
                 }

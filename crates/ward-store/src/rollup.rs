@@ -88,18 +88,14 @@ pub(crate) async fn apply(tx: &mut sqlx::AnyConnection, ids: &[IncidentId], sign
             let s = sql.bind(SqlValue::Int(Some(sign)));
             let at = sql.param(to_db(now));
             sql.push(&format!(
-                "INSERT INTO tracer_rollup ({KEY_COLUMNS}, {MEASURE_COLUMNS}, latest) SELECT {}, {}, {at} FROM incidents i{joins} WHERE i.merged_into IS NULL AND i.id IN (",
+                "INSERT INTO tracer_rollup ({KEY_COLUMNS}, {MEASURE_COLUMNS}, latest) SELECT {}, {}, {at} FROM incidents i{joins} WHERE i.merged_into IS NULL AND i.id IN ",
                 key_exprs(filter, group),
                 measure_exprs(&format!("CAST({s} AS BIGINT)")),
             ));
-            for (n, id) in chunk.iter().enumerate() {
-                let p = sql.param(id.to_string());
-                sql.push(if n == 0 { "" } else { ", " });
-                sql.push(&p);
-            }
+            sql.push_in_list(chunk);
             // Ordered keys: concurrent PostgreSQL writers lock rollup rows in the same order.
             sql.push(&format!(
-                ") GROUP BY {k} ORDER BY {k} ON CONFLICT ({KEY_COLUMNS}) DO UPDATE SET {measures},
+                " GROUP BY {k} ORDER BY {k} ON CONFLICT ({KEY_COLUMNS}) DO UPDATE SET {measures},
                  latest = CASE WHEN excluded.latest > tracer_rollup.latest THEN excluded.latest ELSE tracer_rollup.latest END",
                 k = positions(),
             ));

@@ -275,14 +275,9 @@ impl Store {
             let cols = crate::incidents::RECORD_COLUMNS;
             let mut sql = Sql::new(&format!(
                 "SELECT DISTINCT {cols} FROM incidents i JOIN incidents t ON t.norm_name = i.norm_name AND t.country = i.country
-                 WHERE i.merged_into IS NULL AND t.merged_into IS NULL AND t.id IN ("
+                 WHERE i.merged_into IS NULL AND t.merged_into IS NULL AND t.id IN "
             ));
-            for (n, id) in chunk.iter().enumerate() {
-                let p = sql.param(id.to_string());
-                sql.push(if n == 0 { "" } else { ", " });
-                sql.push(&p);
-            }
-            sql.push(")");
+            sql.push_in_list(chunk);
             for row in sql.query().fetch_all(&self.pool).await? {
                 let rec = crate::incidents::record_from_row(&row)?;
                 out.insert(rec.id, rec);
