@@ -51,7 +51,7 @@ enum Command {
     #[command(subcommand)]
     Incident(commands::incident::IncidentCommand),
     /// Match logs against indicators (exact domain, URL, IP/CIDR, hash, e-mail semantics). Exit 0 no match, 1 matches, 2 error.
-    Match(commands::match_cmd::MatchArgs),
+    Match(commands::match_store::WardMatchArgs),
     /// Import public datasets: vcdb, hhs, cipher, stix.
     Import(commands::import::ImportArgs),
     /// Grouped counts and headline totals of the tracer.
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo::run(args).await,
             Command::Admin(cmd) => commands::admin::run(cmd).await,
             Command::Incident(cmd) => commands::incident::run(cmd).await,
-            Command::Match(args) => Ok(match commands::match_cmd::run(args) {
+            Command::Match(args) => Ok(match commands::match_store::run(args).await {
                 Ok(c) => code(c),
                 Err(e) => {
                     eprintln!("error: {e:#}");

@@ -127,6 +127,9 @@ pub enum Resource {
     Users { org_id: OrgId },
     /// The API tokens of one user.
     Tokens { user_id: UserId, org_id: OrgId },
+    /// Sightings of indicators reported by an organisation (Create: report; Read: the
+    /// anonymised aggregate, whose rows the store filters by TLP).
+    Sightings { org_id: OrgId },
 }
 
 /// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
@@ -214,6 +217,17 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
                 deny("you may manage only your own API tokens")
             }
         }
+        (Action::Create, Resource::Sightings { org_id }) => {
+            if same_org(org_id) && role != Role::Viewer {
+                Decision::Allow
+            } else if same_org(org_id) {
+                deny("viewers cannot report sightings")
+            } else {
+                deny("you can report sightings only for your own organisation")
+            }
+        }
+        (Action::Read, Resource::Sightings { .. }) => Decision::Allow, // the store filters rows by TLP
+        (_, Resource::Sightings { .. }) => deny("reported sightings are kept as they were reported"),
         (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
         | (Action::AssignRole(_), _)
         | (_, Resource::Incidents { .. }) => deny("not an operation on this resource"),

@@ -14,6 +14,7 @@ mod incidents;
 mod rollup;
 mod obligations;
 mod sharing;
+mod sightings;
 pub mod time;
 mod tracer;
 
@@ -24,6 +25,7 @@ pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
 pub use obligations::{obligation_digest, NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
 pub use sharing::{object_visible, Added, Collection, CollectionAccess, NewCollection, NewStixObject, ObjectFilter, ObjectPage, StoredStatus, StoredStixObject, VersionSelector, MAX_MATCH_VALUES, MAX_OBJECTS_PAGE};
+pub use sightings::{NewSighting, SightingAggregate, MAX_SIGHTINGS_PER_REPORT, MAX_SIGHTING_AGGREGATES};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};
 
 use std::str::FromStr;

@@ -31,10 +31,6 @@ pub struct MatchArgs {
     #[arg(long = "indicators", value_name = "FILE")]
     pub indicators: Vec<PathBuf>,
 
-    /// Also match the indicators in the ward store that you may see (TLP scope).
-    #[arg(long)]
-    pub from_store: bool,
-
     /// Log format: auto (per file), plain, jsonl, csv, syslog, bind, squid.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = parse_format)]
     pub format: FormatChoice,
@@ -85,20 +81,23 @@ pub struct MatchArgs {
     pub logs: Vec<String>,
 }
 
-/// Runs `ward match` with the indicators named on the command line only.
+/// Runs `ward match` with the indicators named on the command line only (the development
+/// binary `ward-match`; `ward` itself adds the store and --report in `match_store.rs`).
 /// `Ok(code)` is the process exit code; `Err` means exit code 2.
+#[allow(dead_code)]
 pub fn run(args: MatchArgs) -> anyhow::Result<i32> {
-    if args.from_store {
-        bail!("--from-store needs a database");
-    }
-    run_with(args, Vec::new())
+    run_with(args, Vec::new(), false, false).map(|(code, _)| code)
 }
 
-/// Runs `ward match` with `extra_indicators` (from the ward store, already restricted to
-/// the caller's TLP scope) added to the indicator files.
-pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>) -> anyhow::Result<i32> {
+/// Sightings per indicator for --report: (kind, indicator) → (STIX id if known, count).
+pub type SeenIndicators = std::collections::BTreeMap<(ward_match::IndicatorKind, String), (Option<String>, u64)>;
+
+/// Runs the scan with `extra_indicators` (from the ward store, already restricted to the
+/// caller's scope) added to the indicator files. Returns the exit code and, when
+/// `collect_sightings`, the sightings per indicator.
+pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>, from_store: bool, collect_sightings: bool) -> anyhow::Result<(i32, SeenIndicators)> {
     if args.indicators.is_empty() && extra_indicators.is_empty() {
-        if args.from_store {
+        if from_store {
             bail!("--from-store found no indicators you may see");
         }
         bail!("no indicators: give --indicators FILE (a list, STIX bundle, MISP event or compiled set)");
@@ -111,7 +110,7 @@ pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>) -> anyhow::Re
         set.save(path)?;
         eprintln!("ward match: saved compiled set to {}", path.display());
         if args.logs.is_empty() {
-            return Ok(0);
+            return Ok((0, SeenIndicators::new()));
         }
     }
 
@@ -145,6 +144,7 @@ pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>) -> anyhow::Re
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
     let mut sightings = StixSightings::default();
+    let mut seen = SeenIndicators::new();
     let mut output_closed = false;
     let scan_started = Instant::now();
     let mut bytes = 0u64;
@@ -157,6 +157,13 @@ pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>) -> anyhow::Re
             summary.add(&m);
             if args.stix.is_some() {
                 sightings.add(&m);
+            }
+            if collect_sightings {
+                let entry = seen.entry((m.kind, m.indicator.clone())).or_insert((None, 0));
+                entry.1 += 1;
+                if entry.0.is_none() {
+                    entry.0.clone_from(&m.indicator_id);
+                }
             }
         });
         bytes += report.bytes;
@@ -214,13 +221,14 @@ pub fn run_with(args: MatchArgs, extra_indicators: Vec<Indicator>) -> anyhow::Re
             summary.n_matches,
         );
     }
-    Ok(if had_error {
+    let code = if had_error {
         2
     } else if summary.n_matches > 0 {
         1
     } else {
         0
-    })
+    };
+    Ok((code, seen))
 }
 
 fn build_set(args: &MatchArgs, extra: Vec<Indicator>) -> anyhow::Result<IndicatorSet> {

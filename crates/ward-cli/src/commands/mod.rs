@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod import;
 pub mod keys;
 pub mod match_cmd;
+pub mod match_store;
 pub mod stats;
 pub mod incident;
 pub mod obligations;

@@ -64,7 +64,8 @@ fn stdin_store_flag_and_bad_arguments() {
 
     let out = ward_match().arg("--from-store").arg("x.log").output().expect("run");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--from-store needs a database"));
+    // The development binary has no database: `ward match --from-store` is the ward binary's.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument '--from-store'"));
 
     let out = ward_match().arg("x.log").output().expect("run");
     assert_eq!(out.status.code(), Some(2));

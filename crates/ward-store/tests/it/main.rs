@@ -4,3 +4,4 @@
 mod conformance;
 mod harness;
 mod sharing;
+mod sightings;

@@ -5,6 +5,7 @@
 mod accounts;
 mod imports;
 mod incidents;
+pub mod sightings;
 pub mod openapi;
 
 use axum::body::Body;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/users", get(accounts::list_users).post(accounts::create_user))
         .route("/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/tokens/{id}", delete(accounts::revoke_token))
+        .route("/sightings", get(sightings::aggregate).post(sightings::report))
         .route("/imports/{kind}", axum::routing::post(imports::create).layer(axum::extract::DefaultBodyLimit::max(imports::MAX_IMPORT_BODY_BYTES)))
 }
 

@@ -6,6 +6,7 @@ mod charts;
 mod incidents;
 mod login;
 pub(crate) mod obligations;
+mod sightings;
 mod tracer;
 mod map;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actors/{id}/dossier.json", get(actors::dossier_json))
         .route("/actors/{id}/dossier.stix.json", get(actors::dossier_stix))
         .route("/obligations", get(obligations::list))
+        .route("/sightings", get(sightings::list))
         .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
         .route("/assets/{file}", get(asset))
         .route("/favicon.ico", get(|| async { asset(Path("favicon.svg".to_owned())).await }))
@@ -105,6 +107,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                             li { a href="/tracer/methodology" { "Methodology" } }
                             @if auth.user.is_some() {
                                 li { a href="/obligations" { "Obligations" } }
+                                li { a href="/sightings" { "Sightings" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }

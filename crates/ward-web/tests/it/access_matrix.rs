@@ -46,6 +46,9 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", "/api/v1/tokens".into(), None, [401, 200, 200, 200, 200, 200, 200]),
         ("POST", "/api/v1/tokens".into(), Some(json!({"label": "matrix"})), [401, 201, 201, 201, 201, 201, 201]),
         ("POST", "/api/v1/imports/stix".into(), Some(json!({"type": "bundle", "id": "bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": []})), [401, 403, 403, 403, 403, 403, 200]),
+        ("GET", "/api/v1/sightings".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/sightings?kind=domain&indicator=evil.example".into(), None, [401, 200, 200, 200, 200, 200, 200]),
+        ("POST", "/api/v1/sightings".into(), Some(json!({"sightings": [{"kind": "domain", "indicator": "evil.example", "count": 2, "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-02T00:00:00Z"}]})), [401, 403, 201, 201, 201, 403, 201]),
         // Web shell (bearer tokens identify the user here too; forms additionally need a session).
         ("GET", "/".into(), None, [303; 7]),
         ("GET", "/tracer".into(), None, [200; 7]),
@@ -79,6 +82,8 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/incidents/{amber}/reports/de.bsig/meldung/report.json"), None, [303, 404, 200, 200, 200, 200, 404]),
         ("GET", format!("/incidents/{amber}/reports/de.bsig/no_such_stage"), None, [303, 404, 404, 404, 404, 404, 404]),
         ("GET", "/obligations".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/sightings".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/sightings?kind=url&indicator=nonsense".into(), None, [303, 400, 400, 400, 400, 400, 400]),
         ("GET", format!("/obligations?org={org_a}"), None, [303, 404, 200, 200, 200, 200, 200]),
         ("GET", format!("/orgs/{org_a}/reporting-profile"), None, [303, 404, 200, 200, 200, 200, 200]),
         ("POST", format!("/orgs/{org_a}/reporting-profile"), None, [303, 403, 403, 403, 403, 403, 403]),

@@ -8,5 +8,6 @@ mod harness;
 mod obligations;
 mod openapi;
 mod pages;
+mod sightings;
 mod tracer;
 mod taxii;

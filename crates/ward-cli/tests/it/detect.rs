@@ -1,0 +1,146 @@
+//! `ward match --from-store` and `--report`: the matcher reads shared indicators through the
+//! store's scoped read (collection permissions and TLP 2.0), and reports sightings to a ward
+//! server, which aggregates them without naming the reporting organisations.
+
+use ward_core::Tlp;
+
+use crate::support::{run, seed_user, stderr, stdout, Server};
+
+fn indicator(n: u32, domain: &str, tlp: Tlp) -> serde_json::Value {
+    serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--{n:08x}-1c4d-4e5f-8a9b-0c1d2e3f4a5b"),
+        "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "valid_from": "2026-01-01T00:00:00Z",
+        "pattern": format!("[domain-name:value = '{domain}']"), "pattern_type": "stix",
+        "object_marking_refs": [tlp.marking_definition_id()]})
+}
+
+fn import(db: &str, collection: &str, dir: &tempfile::TempDir, name: &str, objects: Vec<serde_json::Value>) {
+    let bundle = serde_json::json!({"type": "bundle", "id": "bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": objects});
+    let file = dir.path().join(name);
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    let o = run(&["stix", "import", "--collection", collection, file.to_str().unwrap(), "--database-url", db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+fn collection(db: &str, title: &str, org: &str, read: &[&str]) -> String {
+    let mut args = vec!["taxii", "create-collection", "--title", title, "--org", org, "--database-url", db];
+    for r in read {
+        args.extend(["--read", r]);
+    }
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// Matched indicator values from JSON-lines output.
+fn matched(out: &str) -> Vec<String> {
+    let mut v: Vec<String> = out.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["indicator"].as_str().unwrap().to_owned()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn match_from_store_reads_only_what_the_user_may_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    seed_user(&db, "Health ISAC", "analyst@isac.example");
+    seed_user(&db, "Hospital A", "soc@a.example");
+    seed_user(&db, "Hospital B", "soc@b.example");
+    // The ISAC's collection is readable by Hospital A only; a private one by nobody else.
+    let shared = collection(&db, "ISAC indicators", "Health ISAC", &["Hospital A"]);
+    let private = collection(&db, "ISAC private", "Health ISAC", &[]);
+    import(&db, &shared, &dir, "shared.json", vec![
+        indicator(1, "green.example", Tlp::Green),
+        indicator(2, "clear.example", Tlp::Clear),
+        indicator(3, "amber.example", Tlp::Amber),
+        indicator(4, "strict.example", Tlp::AmberStrict),
+        indicator(5, "red.example", Tlp::Red),
+    ]);
+    import(&db, &private, &dir, "private.json", vec![indicator(6, "private.example", Tlp::Green)]);
+    let log = dir.path().join("dns.log");
+    std::fs::write(&log, "q green.example\nq clear.example\nq amber.example\nq strict.example\nq red.example\nq private.example\nq benign.example\n").unwrap();
+    let log = log.to_str().unwrap();
+
+    let o = run(&["match", "--from-store", "--as", "soc@a.example", "--database-url", &db, log], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(matched(&stdout(&o)), ["clear.example", "green.example"], "Hospital A: only CLEAR and GREEN of the shared collection");
+    assert!(stderr(&o).contains("2 indicator(s) from 2 STIX indicator object(s)"), "{}", stderr(&o));
+    let first: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert!(first["indicator_id"].as_str().unwrap().starts_with("indicator--"));
+    assert_eq!(first["source"], "ward:ISAC indicators");
+
+    // Hospital B reads no collection: nothing to match is an error (exit 2), not silence.
+    let o = run(&["match", "--from-store", "--as", "soc@b.example", "--database-url", &db, log], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--from-store found no indicators you may see"), "{}", stderr(&o));
+
+    // The ISAC's analyst sees its AMBER levels too, but RED only as a named recipient.
+    let o = run(&["match", "--from-store", "--as", "analyst@isac.example", "--database-url", &db, log], None);
+    assert_eq!(matched(&stdout(&o)), ["amber.example", "clear.example", "green.example", "private.example", "strict.example"]);
+
+    // --from-store needs --as; an unknown user is named.
+    let o = run(&["match", "--from-store", "--database-url", &db, log], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--as"), "{}", stderr(&o));
+    let o = run(&["match", "--from-store", "--as", "nobody@x.example", "--database-url", &db, log], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no ward user nobody@x.example"), "{}", stderr(&o));
+}
+
+async fn aggregates(url: &str, token: &str) -> serde_json::Value {
+    let r = reqwest::Client::new().get(format!("{url}/api/v1/sightings")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_report_posts_anonymised_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    let tokens: Vec<String> = ["H1", "H2", "H3"].iter().map(|h| seed_user(&db, h, &format!("soc@{}.example", h.to_lowercase()))).collect();
+    let list = dir.path().join("ind.txt");
+    std::fs::write(&list, "evil.example\n185.220.101.0/24\n").unwrap();
+    let log = dir.path().join("proxy.log");
+    // A log line with something that must never leave the hospital (a patient name in a URL).
+    std::fs::write(&log, "GET http://a.evil.example/?patient=Jane+Doe\nconn 185.220.101.7:443\nconn 185.220.101.9:443\nGET http://fine.example/\n").unwrap();
+    let server = Server::start(&db);
+    let report = |token: &str, tlp: &str| {
+        let mut cmd = crate::support::ward();
+        cmd.env("WARD_TOKEN", token).args(["match", "--indicators", list.to_str().unwrap(), "--report", &server.url, "--report-tlp", tlp, log.to_str().unwrap()]);
+        cmd.output().unwrap()
+    };
+    let o = report(&tokens[0], "green");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("reported 2 indicator(s)"), "{}", stderr(&o));
+    let o = report(&tokens[1], "green");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+
+    let aggs = aggregates(&server.url, &tokens[2]).await;
+    let text = aggs.to_string();
+    assert!(!text.contains("Jane") && !text.contains("proxy.log") && !text.contains("H1") && !text.contains("soc@"), "no log content or reporter in the aggregate: {text}");
+    let cidr = aggs.as_array().unwrap().iter().find(|a| a["indicator"] == "185.220.101.0/24").expect("the CIDR indicator");
+    assert_eq!(cidr["count"], 4, "2 sightings from each of 2 hospitals");
+    assert_eq!(cidr["reporting_organisations"], "fewer than 3");
+    assert_eq!(cidr["reported_by_you"], false);
+    // A third hospital reports: now the number of organisations is shown.
+    let o = report(&tokens[2], "green");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let aggs = aggregates(&server.url, &tokens[0]).await;
+    let domain = aggs.as_array().unwrap().iter().find(|a| a["indicator"] == "evil.example").unwrap();
+    assert_eq!((domain["count"].as_i64(), domain["reporting_organisations"].as_str(), domain["reported_by_you"].as_bool()), (Some(3), Some("3"), Some(true)));
+    // An AMBER report stays with its organisation.
+    let o = report(&tokens[2], "amber");
+    assert_eq!(o.status.code(), Some(1));
+    let theirs = aggregates(&server.url, &tokens[0]).await.as_array().unwrap().iter().find(|a| a["indicator"] == "evil.example").unwrap()["count"].clone();
+    let mine = aggregates(&server.url, &tokens[2]).await.as_array().unwrap().iter().find(|a| a["indicator"] == "evil.example").unwrap()["count"].clone();
+    assert_eq!((theirs.as_i64(), mine.as_i64()), (Some(3), Some(4)));
+
+    // Without a token, or with a bad one, the report fails with exit 2 and says why.
+    let mut cmd = crate::support::ward();
+    let o = cmd.args(["match", "--indicators", list.to_str().unwrap(), "--report", &server.url, log.to_str().unwrap()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("WARD_TOKEN"));
+    let o = report("ward_not_a_token", "green");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("HTTP 401"), "{}", String::from_utf8_lossy(&o.stderr));
+}
