@@ -78,6 +78,9 @@ enum Command {
     /// STIX 2.1 bundles: import into a TAXII collection.
     #[command(subcommand)]
     Stix(commands::taxii::StixCommand),
+    /// MISP events: convert to STIX 2.1 and import into a TAXII collection.
+    #[command(subcommand)]
+    Misp(commands::taxii::MispCommand),
     /// Federation: pull a remote TAXII 2.1 collection into a local one, incrementally.
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
@@ -140,6 +143,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::run(args).await,
             Command::Taxii(cmd) => commands::taxii::run(cmd).await,
             Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
+            Command::Misp(cmd) => commands::taxii::run_misp(cmd).await,
             Command::Sync(cmd) => commands::sync::run(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }

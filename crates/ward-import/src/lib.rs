@@ -24,6 +24,7 @@ mod geo;
 pub mod hhs;
 mod input;
 pub mod limits;
+pub mod misp;
 mod names;
 pub mod stix;
 mod text;

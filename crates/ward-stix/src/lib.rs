@@ -19,6 +19,7 @@ pub mod pattern;
 pub mod taxii;
 pub mod timestamp;
 pub mod tlp;
+pub mod upgrade;
 
 pub use bundle::{parse_bundle, ParsedBundle};
 pub use error::{StixError, StixErrors};

@@ -55,6 +55,8 @@ pub enum TaxiiCommand {
 pub enum StixCommand {
     /// Import STIX 2.1 bundles into a TAXII collection, on behalf of its owning organisation.
     /// Every object is validated; rejected ones are reported with their path and reason.
+    /// STIX 2.0 bundles (e.g. MITRE ATT&CK's 2.0 release) are upgraded to 2.1 first (see
+    /// ward-stix's `upgrade` for the rules); gzip files are decompressed.
     ///
     /// Example: ward stix import --collection 9c1e… indicators.json more.json
     Import {
@@ -126,40 +128,136 @@ pub async fn run(cmd: TaxiiCommand) -> anyhow::Result<u8> {
     }
 }
 
+/// Reads an import file whole (gzip is decompressed), refusing anything over the bundle limit.
+fn read_import_file(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut head = [0u8; 2];
+    let gz = std::io::Read::read(&mut &file, &mut head).map(|n| n == 2 && head == [0x1f, 0x8b]).unwrap_or(false);
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let mut bytes = Vec::new();
+    reader.take(MAX_IMPORT_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > MAX_IMPORT_FILE_BYTES {
+        bail!("{}: more than {MAX_IMPORT_FILE_BYTES} bytes{}; the limit for one document is {MAX_IMPORT_FILE_BYTES}", path.display(), if gz { " once decompressed" } else { "" });
+    }
+    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))
+}
+
+/// The local collection `id`, for the local operator.
+async fn local_collection(store: &Store, id: &str) -> anyhow::Result<ward_store::Collection> {
+    let all = store.list_collections(&ReadScope::LOCAL_OPERATOR, None).await?;
+    match all.into_iter().find(|(c, _)| c.id == id) {
+        Some((c, _)) => Ok(c),
+        None => bail!("--collection: no collection {id} (see ward taxii list-collections)"),
+    }
+}
+
+/// Validates every object of a bundle text and stores the valid ones in `c`; returns
+/// (added, rejected), reporting each rejected object with its path on stderr.
+async fn store_bundle(store: &Store, c: &ward_store::Collection, label: &str, text: &str) -> anyhow::Result<(usize, usize)> {
+    let parsed = ward_stix::parse_bundle(text).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+    let mut good = Vec::new();
+    let mut rejected = 0;
+    for r in &parsed.objects {
+        match r {
+            Ok(o) => good.push(ward_web::taxii::new_stix_object(o)),
+            Err(e) => {
+                rejected += 1;
+                eprintln!("{label}: {e}");
+            }
+        }
+    }
+    let bar = super::progress(good.len() as u64, "importing");
+    let mut added = 0;
+    for chunk in good.chunks(IMPORT_BATCH) {
+        added += store.add_stix_objects(&c.id, c.owner_org_id, None, chunk, jiff::Timestamp::now()).await?.len();
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok((added, rejected))
+}
+
 pub async fn run_stix(cmd: StixCommand) -> anyhow::Result<u8> {
     let StixCommand::Import { collection, files, json, db } = cmd;
     let store = db.open().await?;
-    let all = store.list_collections(&ReadScope::LOCAL_OPERATOR, None).await?;
-    let Some((c, _)) = all.into_iter().find(|(c, _)| c.id == collection) else {
-        bail!("--collection: no collection {collection} (see ward taxii list-collections)");
-    };
-    let (mut added, mut rejected) = (0usize, 0usize);
+    let c = local_collection(&store, &collection).await?;
+    let (mut added, mut rejected, mut upgraded) = (0usize, 0usize, 0usize);
     for path in &files {
-        let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
-        if size > MAX_IMPORT_FILE_BYTES {
-            bail!("{}: {size} bytes; the limit for one bundle is {MAX_IMPORT_FILE_BYTES}", path.display());
-        }
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let parsed = ward_stix::parse_bundle(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let mut good = Vec::new();
-        for r in &parsed.objects {
-            match r {
-                Ok(o) => good.push(ward_web::taxii::new_stix_object(o)),
-                Err(e) => {
-                    rejected += 1;
-                    eprintln!("{}: {e}", path.display());
-                }
+        let mut text = read_import_file(path)?;
+        let label = path.display().to_string();
+        // A STIX 2.0 bundle (e.g. MITRE ATT&CK's 2.0 release) is upgraded to 2.1 first.
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
+            if ward_stix::upgrade::is_stix20_bundle(&doc) {
+                let (doc, report) = ward_stix::upgrade::upgrade_bundle(doc);
+                let changes: Vec<String> = report.changes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                eprintln!("{label}: STIX 2.0 bundle upgraded to 2.1 ({} objects; {})", report.n_objects, changes.join(", "));
+                upgraded += report.n_objects;
+                text = doc.to_string();
             }
         }
-        let bar = super::progress(good.len() as u64, "importing");
-        for chunk in good.chunks(IMPORT_BATCH) {
-            added += store.add_stix_objects(&c.id, c.owner_org_id, None, chunk, jiff::Timestamp::now()).await?.len();
-            bar.inc(chunk.len() as u64);
-        }
-        bar.finish_and_clear();
+        let (a, r) = store_bundle(&store, &c, &label, &text).await?;
+        added += a;
+        rejected += r;
     }
     if json {
-        print_json(&serde_json::json!({"collection": c.id, "added": added, "rejected": rejected}))?;
+        print_json(&serde_json::json!({"collection": c.id, "added": added, "rejected": rejected, "upgraded_from_2_0": upgraded}))?;
+    } else {
+        eprintln!("{added} objects added to {} ({}), {rejected} rejected", c.title, c.id);
+    }
+    Ok(if rejected > 0 { 1 } else { 0 })
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum MispCommand {
+    /// Convert MISP event JSON (events, event lists, attribute collections) to STIX 2.1 and
+    /// import it into a TAXII collection: `to_ids` attributes become indicators, others
+    /// observed-data; TLP tags become TLP 2.0 markings; each event becomes a grouping.
+    ///
+    /// Example: ward misp import --collection 9c1e… circl-event.json
+    Import {
+        #[arg(long)]
+        collection: String,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub async fn run_misp(cmd: MispCommand) -> anyhow::Result<u8> {
+    let MispCommand::Import { collection, files, json, db } = cmd;
+    let store = db.open().await?;
+    let c = local_collection(&store, &collection).await?;
+    let (mut added, mut rejected) = (0usize, 0usize);
+    let mut reports = Vec::new();
+    for path in &files {
+        let text = read_import_file(path)?;
+        let label = path.display().to_string();
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{label}: not JSON: {e}"))?;
+        let (objects, report) = ward_import::misp::misp_to_stix(&doc).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+        for p in &report.problems {
+            eprintln!("{label}: {p}");
+        }
+        if report.n_problems > report.problems.len() {
+            eprintln!("{label}: … and {} more attribute problems", report.n_problems - report.problems.len());
+        }
+        if !report.not_converted.is_empty() {
+            let types: Vec<String> = report.not_converted.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            eprintln!("{label}: attributes with no STIX observable here, not converted: {}", types.join(", "));
+        }
+        let bundle_id = uuid::Uuid::new_v4();
+        let text = serde_json::json!({"type": "bundle", "id": format!("bundle--{bundle_id}"), "objects": objects}).to_string();
+        let (a, r) = store_bundle(&store, &c, &label, &text).await?;
+        added += a;
+        rejected += r;
+        eprintln!("{label}: {} events, {} attributes → {} indicators, {} observed-data", report.n_events, report.n_attributes, report.n_indicators, report.n_observed);
+        reports.push(serde_json::json!({"file": label, "report": report}));
+    }
+    if json {
+        print_json(&serde_json::json!({"collection": c.id, "added": added, "rejected": rejected, "files": reports}))?;
     } else {
         eprintln!("{added} objects added to {} ({}), {rejected} rejected", c.title, c.id);
     }

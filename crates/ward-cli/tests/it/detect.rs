@@ -144,3 +144,53 @@ async fn match_report_posts_anonymised_sightings() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("HTTP 401"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+fn shared(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel)
+}
+
+/// MISP events in, indicators out: `ward misp import` turns the real CIRCL OSINT events into
+/// STIX (TLP:CLEAR from `tlp:white`), and `ward match --from-store` finds their IOCs in a log.
+#[test]
+fn misp_import_then_match_from_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    seed_user(&db, "CIRCL feed", "feed@isac.example");
+    seed_user(&db, "Hospital A", "soc@a.example");
+    let coll = collection(&db, "CIRCL OSINT", "CIRCL feed", &["Hospital A"]);
+    let events_dir = shared("misp/circl_osint_events");
+    let mut files: Vec<String> = std::fs::read_dir(&events_dir).unwrap().map(|e| e.unwrap().path().display().to_string()).filter(|p| p.ends_with(".json")).collect();
+    files.sort();
+    let mut args = vec!["misp", "import", "--collection", coll.as_str(), "--json", "--database-url", db.as_str()];
+    args.extend(files.iter().map(String::as_str));
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["rejected"], 0);
+    let indicators: u64 = v["files"].as_array().unwrap().iter().map(|f| f["report"]["n_indicators"].as_u64().unwrap()).sum();
+    assert!(indicators > 300, "{indicators}");
+    // An IP and a domain flagged for detection in the events, and a near miss.
+    let mut ip = None;
+    let mut domain = None;
+    for f in &files {
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let event = doc.get("Event").unwrap_or(&doc);
+        for a in event["Attribute"].as_array().into_iter().flatten() {
+            if a["to_ids"] == true && a["type"] == "ip-dst" && ip.is_none() {
+                ip = a["value"].as_str().map(str::to_owned);
+            }
+            if a["to_ids"] == true && a["type"] == "domain" && domain.is_none() {
+                domain = a["value"].as_str().map(str::to_owned);
+            }
+        }
+    }
+    let (ip, domain) = (ip.expect("an ip-dst IOC"), domain.expect("a domain IOC"));
+    let log = dir.path().join("fw.log");
+    std::fs::write(&log, format!("allow src=10.0.0.5 dst={ip} dport=443\ndns query www.{domain}\ndns query x{domain}\n")).unwrap();
+    let o = run(&["match", "--from-store", "--as", "soc@a.example", "--database-url", &db, log.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let hit_lines: Vec<u64> = lines.iter().map(|m| m["line"].as_u64().unwrap()).collect();
+    assert_eq!(hit_lines, [1, 2], "the IP and the subdomain match; x{domain} does not: {lines:?}");
+    assert!(lines.iter().all(|m| m["source"].as_str().unwrap().starts_with("ward:CIRCL OSINT (identity--")), "{lines:?}");
+}

@@ -53,6 +53,36 @@ fn collections_and_stix_import() {
     assert_eq!((v["added"].as_u64(), v["rejected"].as_u64()), (Some(1), Some(1)));
 }
 
+/// MITRE ATT&CK's STIX 2.0 release is upgraded to 2.1 on import: every object arrives, none
+/// rejected, and the report says what was changed.
+#[test]
+fn attack_stix20_bundle_is_upgraded_on_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    let id = setup(&db);
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/attack/mitre_cti_enterprise-attack_v18.1_stix20_assembled.json.gz");
+    let o = run(&["stix", "import", "--collection", &id, file, "--json", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["added"].as_u64(), v["rejected"].as_u64(), v["upgraded_from_2_0"].as_u64()), (Some(24771), Some(0), Some(24771)));
+    let err = stderr(&o);
+    assert!(err.contains("STIX 2.0 bundle upgraded to 2.1") && err.contains("malware is_family added: 696") && err.contains("empty reference property removed: 7"), "{err}");
+    // A gzip bomb or an oversized file is refused with the limit named.
+    let big = dir.path().join("big.json.gz");
+    {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&big).unwrap(), flate2::Compression::fast());
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..(ward_stix::limits::MAX_BUNDLE_BYTES >> 20) + 2 {
+            gz.write_all(&chunk).unwrap();
+        }
+        gz.finish().unwrap();
+    }
+    let o = run(&["stix", "import", "--collection", &id, big.to_str().unwrap(), "--database-url", &db], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("once decompressed"), "{}", stderr(&o));
+}
+
 #[test]
 fn oasis_taxii2_client_and_validator_interop() {
     let Ok(python) = std::env::var("WARD_TEST_PYTHON") else {

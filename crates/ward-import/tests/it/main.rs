@@ -13,6 +13,7 @@ mod attack;
 mod cipher;
 mod hhs;
 mod malformed;
+mod misp;
 mod stix;
 mod vcdb;
 
