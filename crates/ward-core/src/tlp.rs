@@ -19,6 +19,14 @@ pub enum Tlp {
 impl Tlp {
     pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
 
+    /// Whether information at this level may be sent to another organisation's community (a
+    /// remote TAXII collection others read): CLEAR and GREEN may; AMBER, AMBER+STRICT and RED
+    /// are limited to the organisation (and named recipients) and never leave by push.
+    /// Unmarked objects count as GREEN, as everywhere in ward.
+    pub fn may_leave_organisation(level: Option<Tlp>) -> bool {
+        matches!(level.unwrap_or(Tlp::Green), Tlp::Clear | Tlp::Green)
+    }
+
     /// The lower-case token used in storage, URLs and the API (`clear`, `amber+strict`…).
     pub fn as_str(self) -> &'static str {
         match self {

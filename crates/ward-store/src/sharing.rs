@@ -93,6 +93,8 @@ pub struct StoredStixObject {
     pub spec_version: String,
     pub date_added: String,
     pub version: String,
+    /// The strictest TLP 2.0 marking (None: unmarked, read as TLP:GREEN).
+    pub tlp: Option<Tlp>,
     pub body: String,
 }
 
@@ -191,6 +193,7 @@ fn object_from_row(row: &AnyRow) -> Result<StoredStixObject, StoreError> {
         spec_version: row.try_get("spec_version")?,
         date_added: row.try_get("date_added")?,
         version: row.try_get("version")?,
+        tlp: crate::parse_opt_col(row, "tlp")?,
         body: row.try_get("body")?,
     })
 }
@@ -364,7 +367,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let limit = limit.clamp(1, MAX_OBJECTS_PAGE);
-        let mut sql = Sql::new("SELECT o.stix_id, o.object_type, o.spec_version, o.date_added, o.version, o.body FROM stix_objects o WHERE o.collection_id = ");
+        let mut sql = Sql::new("SELECT o.stix_id, o.object_type, o.spec_version, o.date_added, o.version, o.tlp, o.body FROM stix_objects o WHERE o.collection_id = ");
         let c = sql.param(collection_id);
         sql.push(&c);
         push_object_visibility(&mut sql, scope, "o");
@@ -504,6 +507,13 @@ impl Store {
     pub async fn add_pulled_page(&self, collection_id: &str, org: OrgId, remote_url: &str, objects: &[NewStixObject], position: &str, now: Timestamp) -> Result<usize, StoreError> {
         let added = self.add_stix_objects(collection_id, org, None, objects, now).await?;
         let n = added.iter().filter(|a| a.inserted).count();
+        self.save_sync_position(collection_id, remote_url, position, now).await?;
+        Ok(n)
+    }
+
+    /// Records how far a sync with `remote_url` got (a pull: the remote's `date_added`; a
+    /// push: the local `date_added` of the last object the remote accepted).
+    pub async fn save_sync_position(&self, collection_id: &str, remote_url: &str, position: &str, now: Timestamp) -> Result<(), StoreError> {
         let updated = sqlx::query("UPDATE taxii_sync_state SET added_after = $1, updated_at = $2 WHERE collection_id = $3 AND remote_url = $4")
             .bind(position.to_owned())
             .bind(to_db(now))
@@ -521,6 +531,6 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(n)
+        Ok(())
     }
 }

@@ -6,6 +6,11 @@
 //! validated with ward-stix; TLP 1.0 markings are normalised. Progress (the remote's
 //! `X-TAXII-Date-Added-Last`) is saved after each stored page, so an interrupted pull resumes
 //! with `added_after` and re-pulls at most one page (idempotently).
+//!
+//! `ward sync push` sends a local collection's new objects to a remote collection in chunks
+//! under the remote API root's `max_content_length`. Only CLEAR, GREEN and unmarked objects
+//! leave ([`ward_core::Tlp::may_leave_organisation`]); the position (the local `date_added` of
+//! the last object the remote accepted) is saved after each page, so a push resumes.
 //! Plain `http://` only in this build (no TLS client is linked yet).
 
 use std::time::Duration;
@@ -45,10 +50,57 @@ pub enum SyncCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Push a local collection's new CLEAR/GREEN objects to a remote TAXII 2.1 collection.
+    ///
+    /// AMBER, AMBER+STRICT and RED objects never leave. Credentials as for pull.
+    ///
+    /// Example: WARD_SYNC_TOKEN=ward_… ward sync push --from 4d2a… --to http://isac.example:8080/taxii2/isac/collections/9c1e…/
+    Push {
+        /// The local collection id.
+        #[arg(long)]
+        from: String,
+        /// The remote collection URL (`…/taxii2/ROOT/collections/ID/`).
+        #[arg(long)]
+        to: String,
+        /// Remote account e-mail for HTTP Basic (password from stdin).
+        #[arg(long)]
+        user: Option<String>,
+        /// Largest request body to send (default and ceiling: the remote's max_content_length).
+        #[arg(long, value_name = "BYTES")]
+        chunk_bytes: Option<u64>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn credentials(user: Option<String>) -> anyhow::Result<Auth> {
+    Ok(match (user, std::env::var("WARD_SYNC_TOKEN").ok()) {
+        (Some(email), _) => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
+            Auth::Basic(email, password.trim_end_matches(['\r', '\n']).to_owned())
+        }
+        (None, Some(token)) => Auth::Bearer(token),
+        (None, None) => bail!("give WARD_SYNC_TOKEN or --user (password on stdin)"),
+    })
+}
+
+impl Auth {
+    fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Auth::Bearer(t) => req.bearer_auth(t),
+            Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
+        }
+    }
 }
 
 pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
-    let SyncCommand::Pull { from, into, user, json, db } = cmd;
+    let (from, into, user, json, db) = match cmd {
+        SyncCommand::Pull { from, into, user, json, db } => (from, into, user, json, db),
+        SyncCommand::Push { from, to, user, chunk_bytes, json, db } => return push(from, to, user, chunk_bytes, json, db).await,
+    };
     if !from.starts_with("http://") {
         bail!("--from: only http:// URLs are supported in this build (put a TLS-terminating proxy on loopback for https peers)");
     }
@@ -57,15 +109,7 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
     let Some((local, _)) = store.list_collections(&ReadScope::LOCAL_OPERATOR, None).await?.into_iter().find(|(c, _)| c.id == into) else {
         bail!("--into: no local collection {into} (see ward taxii list-collections)");
     };
-    let auth = match (user, std::env::var("WARD_SYNC_TOKEN").ok()) {
-        (Some(email), _) => {
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("reading the password from stdin")?;
-            Auth::Basic(email, password.trim_end_matches(['\r', '\n']).to_owned())
-        }
-        (None, Some(token)) => Auth::Bearer(token),
-        (None, None) => bail!("give WARD_SYNC_TOKEN or --user (password on stdin)"),
-    };
+    let auth = credentials(user)?;
     let client = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).build()?;
     let mut position = store.sync_position(&local.id, &base).await?;
     let (mut pulled, mut added, mut rejected, mut pages) = (0usize, 0usize, 0usize, 0usize);
@@ -79,11 +123,7 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
             query.push(("next", n.clone()));
         }
         let req = client.get(format!("{base}objects/")).query(&query).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE);
-        let req = match &auth {
-            Auth::Bearer(t) => req.bearer_auth(t),
-            Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
-        };
-        let resp = req.send().await.with_context(|| format!("GET {base}objects/"))?;
+        let resp = auth.apply(req).send().await.with_context(|| format!("GET {base}objects/"))?;
         let status = resp.status();
         let last_added = resp.headers().get("x-taxii-date-added-last").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = resp.bytes().await?;
@@ -133,4 +173,113 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
 enum Auth {
     Bearer(String),
     Basic(String, String),
+}
+
+/// How many times a pending add-objects status is polled before giving up.
+const STATUS_POLLS: u32 = 60;
+
+async fn push(from: String, to: String, user: Option<String>, chunk_bytes: Option<u64>, json: bool, db: DbArgs) -> anyhow::Result<u8> {
+    if !to.starts_with("http://") {
+        bail!("--to: only http:// URLs are supported in this build (put a TLS-terminating proxy on loopback for https peers)");
+    }
+    let base = format!("{}/", to.trim_end_matches('/'));
+    let Some((root_url, _)) = base.split_once("/collections/") else {
+        bail!("--to: {base} is not a TAXII collection URL (…/taxii2/ROOT/collections/ID/)");
+    };
+    let root_url = format!("{root_url}/");
+    let store = db.open().await?;
+    let Some((local, _)) = store.list_collections(&ReadScope::LOCAL_OPERATOR, None).await?.into_iter().find(|(c, _)| c.id == from) else {
+        bail!("--from: no local collection {from} (see ward taxii list-collections)");
+    };
+    let auth = credentials(user)?;
+    let client = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).build()?;
+    // The remote's limit on one request body.
+    let resp = auth.apply(client.get(&root_url).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await.with_context(|| format!("GET {root_url}"))?;
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        bail!("{root_url}: HTTP {status}: {}", text.chars().take(500).collect::<String>());
+    }
+    let remote_max = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["max_content_length"].as_u64()).context("the remote API root has no max_content_length")?;
+    let limit = chunk_bytes.map_or(remote_max, |c| c.min(remote_max)) as usize;
+    let key = format!("push:{base}");
+    let mut position = store.sync_position(&local.id, &key).await?;
+    let filter = ward_store::ObjectFilter { versions: vec![ward_store::VersionSelector::All], ..Default::default() };
+    let (mut pushed, mut withheld, mut requests, mut failed) = (0usize, 0usize, 0usize, 0usize);
+    loop {
+        let page = store.read_stix_objects(&ReadScope::LOCAL_OPERATOR, &local.api_root, &local.id, &filter, position.as_deref(), ward_store::MAX_OBJECTS_PAGE).await?;
+        let mut chunk: Vec<&str> = Vec::new();
+        let mut chunk_len = ENVELOPE_BYTES;
+        for object in &page.objects {
+            if !ward_core::Tlp::may_leave_organisation(object.tlp) {
+                withheld += 1;
+                continue;
+            }
+            if object.body.len() + ENVELOPE_BYTES > limit {
+                bail!("object {} ({} bytes) is larger than the remote accepts in one request ({limit} bytes)", object.stix_id, object.body.len());
+            }
+            if chunk_len + object.body.len() + 1 > limit {
+                failed += post_chunk(&client, &auth, &base, &root_url, &chunk).await?;
+                requests += 1;
+                pushed += chunk.len();
+                chunk.clear();
+                chunk_len = ENVELOPE_BYTES;
+            }
+            chunk_len += object.body.len() + 1;
+            chunk.push(&object.body);
+        }
+        if !chunk.is_empty() {
+            failed += post_chunk(&client, &auth, &base, &root_url, &chunk).await?;
+            requests += 1;
+            pushed += chunk.len();
+        }
+        if let Some(last) = page.objects.last() {
+            store.save_sync_position(&local.id, &key, &last.date_added, jiff::Timestamp::now()).await?;
+            position = Some(last.date_added.clone());
+        }
+        if !page.more {
+            break;
+        }
+    }
+    if json {
+        print_json(&serde_json::json!({"pushed": pushed, "withheld_by_tlp": withheld, "requests": requests, "failed": failed, "chunk_bytes": limit, "position": position}))?;
+    } else {
+        eprintln!("{pushed} objects pushed in {requests} requests ({failed} refused by the remote); {withheld} AMBER/AMBER+STRICT/RED objects withheld");
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `{"objects":[` and `]}`.
+const ENVELOPE_BYTES: usize = 14;
+
+/// Posts one envelope and waits for its status; returns how many objects the remote refused.
+async fn post_chunk(client: &reqwest::Client, auth: &Auth, base: &str, root_url: &str, objects: &[&str]) -> anyhow::Result<usize> {
+    let body = format!("{{\"objects\":[{}]}}", objects.join(","));
+    let url = format!("{base}objects/");
+    let resp = auth
+        .apply(client.post(&url).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE).header("Content-Type", ward_stix::taxii::TAXII_MEDIA_TYPE).body(body))
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let code = resp.status();
+    let text = resp.text().await?;
+    if code != reqwest::StatusCode::ACCEPTED {
+        bail!("POST {url}: HTTP {code}: {}", text.chars().take(500).collect::<String>());
+    }
+    let mut status: serde_json::Value = serde_json::from_str(&text).context("the remote's status resource is not JSON")?;
+    let mut polls = 0;
+    while status["status"] == "pending" && polls < STATUS_POLLS {
+        polls += 1;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let id = status["id"].as_str().context("status without id")?.to_owned();
+        let s = auth.apply(client.get(format!("{root_url}status/{id}/")).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await?;
+        status = s.json().await.context("the remote's status resource is not JSON")?;
+    }
+    if status["status"] != "complete" {
+        bail!("POST {url}: the remote did not complete the add ({})", status["status"]);
+    }
+    for f in status["failures"].as_array().into_iter().flatten() {
+        eprintln!("remote refused {}: {}", f["id"].as_str().unwrap_or("?"), f["message"].as_str().unwrap_or(""));
+    }
+    Ok(status["failure_count"].as_u64().unwrap_or(0) as usize)
 }

@@ -183,3 +183,83 @@ async fn two_wards_sync_pull_without_leaks() {
     }
     assert!(!body.contains("613f2e26") && !body.contains("e828b379") && !body.contains("939a9414") && !body.contains("55d920b0"), "no TLP 1.0 id and no AMBER/RED marking arrived: {body}");
 }
+
+/// `ward sync push`: a hospital pushes its collection to the ISAC's ward in chunks under the
+/// remote's limit; only CLEAR, GREEN and unmarked objects leave, a second push sends nothing,
+/// and new objects go on the next push.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_push_sends_only_community_levels_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let local_db = format!("sqlite:{}", dir.path().join("local.db").display());
+    let remote_db = format!("sqlite:{}", dir.path().join("remote.db").display());
+    // Remote: the ISAC's collection, writable by Hospital A's account.
+    let remote_id = setup(&remote_db);
+    let o = run(&["admin", "create-user", "--org", "Hospital A", "--email", "pusher@a.example", "--role", "analyst", "--database-url", &remote_db], Some(&format!("{PASSWORD}\n")));
+    assert!(o.status.success());
+    let o = run(&["taxii", "create-collection", "--title", "Inbox", "--org", "Health ISAC", "--api-root", "isac", "--read", "Hospital A", "--write", "Hospital A", "--json", "--database-url", &remote_db], None);
+    let inbox: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let inbox_id = inbox["id"].as_str().unwrap().to_owned();
+    let _ = remote_id;
+    let token = stdout(&run(&["admin", "create-token", "--email", "pusher@a.example", "--database-url", &remote_db], None));
+    let remote = Server::start(&remote_db);
+    // Local: Hospital A's own collection with every TLP level.
+    assert!(run(&["admin", "create-org", "Hospital A", "--database-url", &local_db], None).status.success());
+    let local_id = stdout(&run(&["taxii", "create-collection", "--title", "Our indicators", "--org", "Hospital A", "--database-url", &local_db], None));
+    let marks = [Some("clear"), Some("green"), None, Some("amber"), Some("amber+strict"), Some("red"), Some("green"), Some("clear")];
+    let object = |i: usize, tlp: Option<&str>| {
+        let mut v = serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--{i:08x}-3333-4333-8333-333333333333"),
+            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "pattern": format!("[domain-name:value = 'push{i}.example']"), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"});
+        if let Some(t) = tlp {
+            v["object_marking_refs"] = serde_json::json!([t.parse::<ward_core::Tlp>().unwrap().marking_definition_id()]);
+        }
+        v
+    };
+    let import = |name: &str, objects: Vec<serde_json::Value>| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, serde_json::json!({"type": "bundle", "id": "bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": objects}).to_string()).unwrap();
+        assert!(run(&["stix", "import", "--collection", &local_id, file.to_str().unwrap(), "--database-url", &local_db], None).status.success());
+    };
+    import("local.json", marks.iter().enumerate().map(|(i, t)| object(i, *t)).collect());
+    let to = format!("{}/taxii2/isac/collections/{inbox_id}/", remote.url);
+    let push = || {
+        let mut c = crate::support::ward();
+        c.args(["sync", "push", "--from", &local_id, "--to", &to, "--chunk-bytes", "900", "--json", "--database-url", &local_db]).env("WARD_SYNC_TOKEN", &token).stdin(std::process::Stdio::null());
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let first = push();
+    assert_eq!((first["pushed"].as_u64(), first["withheld_by_tlp"].as_u64()), (Some(5), Some(3)), "{first}");
+    assert!(first["requests"].as_u64().unwrap() >= 3, "900-byte chunks hold at most two objects: {first}");
+    assert_eq!(first["failed"], 0);
+    assert_eq!(push()["pushed"], 0, "nothing new");
+    import("more.json", vec![object(100, Some("green")), object(101, Some("red"))]);
+    let third = push();
+    assert_eq!((third["pushed"].as_u64(), third["withheld_by_tlp"].as_u64()), (Some(1), Some(1)));
+    // What the ISAC holds.
+    let body = reqwest::Client::new()
+        .get(format!("{to}objects/?match[version]=all"))
+        .bearer_auth(&token)
+        .header("accept", "application/taxii+json;version=2.1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut got: Vec<String> = v["objects"].as_array().unwrap().iter().map(|o| o["pattern"].as_str().unwrap().to_owned()).collect();
+    got.sort();
+    assert_eq!(got, ["[domain-name:value = 'push0.example']", "[domain-name:value = 'push1.example']", "[domain-name:value = 'push100.example']", "[domain-name:value = 'push2.example']", "[domain-name:value = 'push6.example']", "[domain-name:value = 'push7.example']"]);
+    // A chunk limit too small for one object is a clear error, not a silent skip.
+    import("big.json", vec![object(200, Some("green"))]);
+    let mut c = crate::support::ward();
+    let o = c.args(["sync", "push", "--from", &local_id, "--to", &to, "--chunk-bytes", "100", "--database-url", &local_db]).env("WARD_SYNC_TOKEN", &token).stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("larger than the remote accepts in one request (100 bytes)"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A wrong URL is named.
+    let mut c = crate::support::ward();
+    let o = c.args(["sync", "push", "--from", &local_id, "--to", "http://127.0.0.1:9/nothing/", "--database-url", &local_db]).env("WARD_SYNC_TOKEN", &token).stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a TAXII collection URL"), "{}", String::from_utf8_lossy(&o.stderr));
+}
