@@ -6,6 +6,7 @@
 //! source cannot exist past it. This crate does no IO and never reads the clock.
 
 pub mod actor;
+pub mod anonymise;
 pub mod country;
 pub mod curated;
 pub mod diff;

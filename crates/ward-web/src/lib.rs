@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod obligations;
 mod pages;
+pub mod share;
 pub mod taxii;
 
 use std::future::Future;

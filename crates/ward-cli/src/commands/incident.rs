@@ -47,6 +47,29 @@ pub enum IncidentCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Share an anonymised copy of an incident with the community (TLP:GREEN) or the public
+    /// (TLP:CLEAR) as STIX 2.1 in a TAXII collection, acting as a ward user who may change the
+    /// incident. The incident itself is not changed. `--dry-run` prints what would be shared.
+    ///
+    /// Example: ward incident share 0193… --as analyst@hospital.example --audience community --collection 9c1e…
+    Share {
+        id: String,
+        /// The ward user (e-mail) sharing it; must be allowed to change the incident.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: String,
+        #[arg(long, default_value = "community")]
+        audience: String,
+        /// The collection id (one the user's organisation may write); not needed with --dry-run.
+        #[arg(long)]
+        collection: Option<String>,
+        /// Print the anonymised form and its STIX objects; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// List incidents, most recent first.
     List {
         #[arg(long)]
@@ -67,6 +90,39 @@ pub enum IncidentCommand {
 
 pub async fn run(cmd: IncidentCommand) -> anyhow::Result<u8> {
     match cmd {
+        IncidentCommand::Share { id, as_user, audience, collection, dry_run, json, db } => {
+            let audience: ward_core::anonymise::Audience = audience.parse().map_err(|e| anyhow!("--audience: {e}"))?;
+            let id: IncidentId = id.parse().map_err(|_| anyhow!("{id:?} is not an incident id"))?;
+            let email: ward_core::text::Email = as_user.parse().map_err(|e| anyhow!("--as: {e}"))?;
+            let store = db.open().await?;
+            let user = store.user_by_email(&email).await.map_err(|_| anyhow!("--as: no ward user {email}"))?;
+            let principal = user.principal();
+            let r = ward_web::share::promotable(&store, &principal, id).await.map_err(|e| anyhow!("incident {id}: {e}"))?;
+            let now = jiff::Timestamp::now();
+            if dry_run {
+                let (a, objects) = ward_web::share::preview(&r, audience, now);
+                if json {
+                    print_json(&serde_json::json!({"anonymised": a, "bundle": {"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v4()), "objects": objects}}))?;
+                } else {
+                    println!("{}\n{} · {}\n{}", a.title, a.victim, a.tlp.label(), a.description.as_deref().unwrap_or(""));
+                    for f in &a.figures {
+                        println!("{}: {}", f.label, f.shown);
+                    }
+                }
+                return Ok(0);
+            }
+            let Some(collection) = collection else { bail!("--collection is required (or --dry-run)") };
+            let promoted = ward_web::share::promote(&store, &principal, &r, audience, &collection, now).await.map_err(|e| match e {
+                ward_web::error::ApiError::Validation(v) => anyhow!("--{}", v.0.iter().map(|f| format!("{}: {}", f.field, f.reason)).collect::<Vec<_>>().join("; ")),
+                other => anyhow!("{other}"),
+            })?;
+            if json {
+                print_json(&promoted)?;
+            } else {
+                eprintln!("shared {} objects at TLP:{} in collection {}", promoted.objects.len(), promoted.tlp.to_uppercase(), promoted.collection);
+            }
+            Ok(0)
+        }
         IncidentCommand::Create { file, org, json, db } => {
             let meta = std::fs::metadata(&file).with_context(|| format!("reading {}", file.display()))?;
             if meta.len() as usize > ward_core::limits::MAX_INCIDENT_DOCUMENT_BYTES {

@@ -263,3 +263,49 @@ async fn sync_push_sends_only_community_levels_in_chunks() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a TAXII collection URL"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// `ward incident share`: the dry run prints the anonymised STIX, which the OASIS
+/// stix2-validator accepts (2.1, strict); the real run stores it, and only for someone who may
+/// change the incident.
+#[test]
+fn incident_share_dry_run_validates_and_share_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    let id = setup(&db);
+    let o = run(&["admin", "create-user", "--org", "Health ISAC", "--email", "viewer@isac.example", "--role", "viewer", "--database-url", &db], Some(&format!("{PASSWORD}\n")));
+    assert!(o.status.success());
+    let file = dir.path().join("incident.json");
+    std::fs::write(&file, serde_json::json!({
+        "title": "Ransomware at Klinik Nord", "tlp": "amber", "summary": "Klinik Nord: Mr. Hans Meier reported it at 0151 2345 6789.",
+        "victim": {"org_type": "hospital", "country": "AT", "name": "Klinik Nord"}, "attack_types": ["ransomware"], "timeline": {"incident_on": "2026-09-01"},
+        "sources": [{"url": "https://example.org/x", "publisher": "X"}]
+    }).to_string()).unwrap();
+    let o = run(&["incident", "create", "--file", file.to_str().unwrap(), "--org", "Health ISAC", "--json", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let incident: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let incident_id = incident["id"].as_str().unwrap().to_owned();
+    let o = run(&["incident", "share", &incident_id, "--as", "isac@example.org", "--audience", "public", "--dry-run", "--json", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let text = out["bundle"].to_string();
+    assert!(!text.contains("Klinik Nord") && !text.contains("Meier") && !text.contains("6789"), "{text}");
+    assert_eq!(out["anonymised"]["victim"], "A hospital in Austria");
+    if let Ok(python) = std::env::var("WARD_TEST_PYTHON") {
+        let bundle_file = dir.path().join("shared.json");
+        std::fs::write(&bundle_file, &text).unwrap();
+        let code = "import sys, stix2validator\nr = stix2validator.validate_file(sys.argv[1], stix2validator.ValidationOptions(version='2.1', strict=True))\nstix2validator.print_results(r)\nsys.exit(0 if r.is_valid else 1)";
+        let v = Command::new(python).args(["-c", code, bundle_file.to_str().unwrap()]).output().unwrap();
+        assert!(v.status.success(), "stix2-validator: {}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
+    } else {
+        assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON");
+    }
+    // A viewer may not share; the analyst may, into a collection of their organisation.
+    let o = run(&["incident", "share", &incident_id, "--as", "viewer@isac.example", "--collection", &id, "--database-url", &db], None);
+    assert!(!o.status.success() && stderr(&o).contains("may share"), "{}", stderr(&o));
+    let o = run(&["incident", "share", &incident_id, "--as", "isac@example.org", "--collection", "nope", "--database-url", &db], None);
+    assert!(!o.status.success() && stderr(&o).contains("--collection: not a collection your organisation may write"), "{}", stderr(&o));
+    let o = run(&["incident", "share", &incident_id, "--as", "isac@example.org", "--collection", &id, "--json", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["objects"].as_array().unwrap().len(), v["tlp"].as_str()), (5, Some("green")));
+}

@@ -280,6 +280,7 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         }
         div class="actions" {
             @if can_edit(&auth, &r) { a class="button" href={"/incidents/" (r.id) "/edit"} { "Edit incident" } }
+            @if can_edit(&auth, &r) && auth.user.is_some() { a href={"/incidents/" (r.id) "/share"} { "Share anonymised…" } }
             a href={"/incidents/" (r.id) "/history"} { "History (version " (r.version) ")" }
         }
         (incident_body(&r.draft))

@@ -6,6 +6,7 @@ mod charts;
 mod incidents;
 mod login;
 pub(crate) mod obligations;
+mod share;
 mod sightings;
 mod tracer;
 mod map;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/reports/{regime}/{stage}/report.md", get(obligations::report_md))
         .route("/incidents/{id}/reports/{regime}/{stage}/report.json", get(obligations::report_json))
         .route("/incidents/{id}/attributions", axum::routing::post(actors::attribute))
+        .route("/incidents/{id}/share", get(share::preview).post(share::submit))
         .route("/actors", get(actors::register))
         .route("/actors/{id}", get(actors::dossier))
         .route("/actors/{id}/dossier.json", get(actors::dossier_json))

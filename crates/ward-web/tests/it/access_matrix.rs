@@ -98,6 +98,11 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/actors/{}/dossier.stix.json", app.actor), None, [200; 7]),
         ("GET", "/actors/00000000-0000-7000-8000-000000000000".into(), None, [404; 7]),
         ("POST", format!("/incidents/{amber}/attributions"), None, [303, 403, 403, 403, 403, 403, 403]),
+        // Sharing an anonymised copy: who may change the incident (preview), with a session's
+        // CSRF token (so bearer-only POSTs are 403).
+        ("GET", format!("/incidents/{amber}/share"), None, [303, 404, 200, 200, 403, 403, 404]),
+        ("GET", format!("/incidents/{green}/share"), None, [303, 403, 200, 200, 403, 403, 403]),
+        ("POST", format!("/incidents/{amber}/share"), None, [303, 403, 403, 403, 403, 403, 403]),
     ]
 }
 

@@ -8,6 +8,7 @@ mod harness;
 mod obligations;
 mod openapi;
 mod pages;
+mod share;
 mod sightings;
 mod tracer;
 mod taxii;
