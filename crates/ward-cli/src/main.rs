@@ -78,6 +78,9 @@ enum Command {
     /// STIX 2.1 bundles: import into a TAXII collection.
     #[command(subcommand)]
     Stix(commands::taxii::StixCommand),
+    /// Sharing groups: named sets of organisations granted read/write on TAXII collections.
+    #[command(subcommand)]
+    Sharing(commands::sharing::SharingCommand),
     /// MISP events: convert to STIX 2.1 and import into a TAXII collection.
     #[command(subcommand)]
     Misp(commands::taxii::MispCommand),
@@ -144,6 +147,7 @@ fn main() -> ExitCode {
             Command::Taxii(cmd) => commands::taxii::run(cmd).await,
             Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
             Command::Misp(cmd) => commands::taxii::run_misp(cmd).await,
+            Command::Sharing(cmd) => commands::sharing::run(cmd).await,
             Command::Sync(cmd) => commands::sync::run(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }

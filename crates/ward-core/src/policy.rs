@@ -130,6 +130,10 @@ pub enum Resource {
     /// Sightings of indicators reported by an organisation (Create: report; Read: the
     /// anonymised aggregate, whose rows the store filters by TLP).
     Sightings { org_id: OrgId },
+    /// Sharing groups (named sets of organisations) and their grants on TAXII collections.
+    /// Read: every signed-in member (pages show others only the groups their organisation is
+    /// in); Create/Update/Delete: the instance administrator.
+    SharingGroups,
 }
 
 /// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
@@ -228,6 +232,10 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
         }
         (Action::Read, Resource::Sightings { .. }) => Decision::Allow, // the store filters rows by TLP
         (_, Resource::Sightings { .. }) => deny("reported sightings are kept as they were reported"),
+        (Action::Read, Resource::SharingGroups) => Decision::Allow,
+        (Action::Create | Action::Update | Action::Delete, Resource::SharingGroups) => {
+            if instance_admin { Decision::Allow } else { deny("only the instance administrator manages sharing groups") }
+        }
         (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
         | (Action::AssignRole(_), _)
         | (_, Resource::Incidents { .. }) => deny("not an operation on this resource"),

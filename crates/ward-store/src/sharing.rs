@@ -47,7 +47,8 @@ pub struct CollectionAccess {
 
 impl CollectionAccess {
     /// The one definition of collection permission: the local operator and the owning
-    /// organisation read and write; listed organisations read and/or write; nobody else.
+    /// organisation read and write; listed organisations (directly, or as members of a sharing
+    /// group granted on the collection) read and/or write; nobody else.
     pub fn for_scope(c: &Collection, scope: &ReadScope) -> CollectionAccess {
         if scope.operator {
             return CollectionAccess { can_read: true, can_write: true };
@@ -247,6 +248,15 @@ impl Store {
                 c.read_orgs.push(org);
             }
             if row.try_get::<i32, _>("can_write").or_else(|_| row.try_get::<i64, _>("can_write").map(|v| v as i32))? != 0 {
+                c.write_orgs.push(org);
+            }
+        }
+        // Sharing groups granted on the collection count as their member organisations.
+        for (org, read, write) in self.group_grants_for(&c.id).await? {
+            if read && !c.read_orgs.contains(&org) {
+                c.read_orgs.push(org);
+            }
+            if write && !c.write_orgs.contains(&org) {
                 c.write_orgs.push(org);
             }
         }

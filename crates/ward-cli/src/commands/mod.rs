@@ -12,6 +12,7 @@ pub mod stats;
 pub mod incident;
 pub mod obligations;
 pub mod serve;
+pub mod sharing;
 pub mod verify;
 pub mod sync;
 pub mod taxii;

@@ -194,3 +194,33 @@ fn misp_import_then_match_from_store() {
     assert_eq!(hit_lines, [1, 2], "the IP and the subdomain match; x{domain} does not: {lines:?}");
     assert!(lines.iter().all(|m| m["source"].as_str().unwrap().starts_with("ward:CIRCL OSINT (identity--")), "{lines:?}");
 }
+
+/// `ward sharing`: a group granted read on a collection lets its members' `ward match
+/// --from-store` use the indicators; removing the member takes them away.
+#[test]
+fn sharing_group_grants_reach_the_matcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    seed_user(&db, "Health ISAC", "analyst@isac.example");
+    seed_user(&db, "Hospital C", "soc@c.example");
+    let coll = collection(&db, "Regional", "Health ISAC", &[]);
+    import(&db, &coll, &dir, "r.json", vec![indicator(7, "regional.example", Tlp::Green)]);
+    let log = dir.path().join("dns.log");
+    std::fs::write(&log, "q regional.example\n").unwrap();
+    let log = log.to_str().unwrap();
+    let matches_for_c = || run(&["match", "--from-store", "--as", "soc@c.example", "--database-url", &db, log], None).status.code();
+    assert_eq!(matches_for_c(), Some(2), "no collection yet");
+    let o = run(&["sharing", "create-group", "North", "--description", "northern hospitals", "--database-url", &db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!run(&["sharing", "create-group", "North", "--database-url", &db], None).status.success());
+    assert!(run(&["sharing", "add-member", "North", "Hospital C", "--database-url", &db], None).status.success());
+    let o = run(&["sharing", "add-member", "North", "Nobody", "--database-url", &db], None);
+    assert!(!o.status.success() && stderr(&o).contains("Nobody"));
+    assert!(run(&["sharing", "grant", "--collection", &coll, "--group", "North", "--read", "--database-url", &db], None).status.success());
+    assert_eq!(matches_for_c(), Some(1), "C reads through the group");
+    let o = run(&["sharing", "list", "--json", "--database-url", &db], None);
+    let groups: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((groups[0]["name"].as_str(), groups[0]["members"].as_array().unwrap().len()), (Some("North"), 1));
+    assert!(run(&["sharing", "remove-member", "North", "Hospital C", "--database-url", &db], None).status.success());
+    assert_eq!(matches_for_c(), Some(2), "removed: no indicators again");
+}

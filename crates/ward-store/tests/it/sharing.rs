@@ -7,7 +7,7 @@ use ward_core::text::{Email, Label};
 use ward_core::{OrgType, ReadScope, Role, Tlp};
 use ward_store::{object_visible, NewCollection, NewStixObject, NewUser, ObjectFilter, Store, StoreError, VersionSelector};
 
-crate::conformance!(collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak, sync_position_is_kept_per_remote);
+crate::conformance!(sharing_groups_grant_and_revoke, collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak, sync_position_is_kept_per_remote);
 
 fn now() -> Timestamp {
     "2026-11-30T12:00:00Z".parse().unwrap()
@@ -147,6 +147,18 @@ async fn random_objects_never_leak(store: Store) {
         let owner = &orgs[rng.next(3) as usize];
         let read_orgs: Vec<_> = orgs.iter().filter(|o| o.id != owner.id && rng.next(2) == 0).map(|o| o.id).collect();
         let coll = store.create_collection(&NewCollection { api_root: "r".into(), title: format!("C{seed}"), description: None, owner_org_id: owner.id, read_orgs: read_orgs.clone(), write_orgs: read_orgs.clone() }, now()).await.unwrap();
+        // And a sharing group of a random subset, granted read half of the time.
+        let group = store.create_sharing_group(&format!("G{seed}"), None, now()).await.unwrap();
+        let members: Vec<_> = orgs.iter().filter(|_| rng.next(2) == 0).map(|o| o.id).collect();
+        for m in &members {
+            store.add_group_member(&group.id, *m, now()).await.unwrap();
+        }
+        let group_reads = rng.next(2) == 0;
+        store.grant_collection_to_group(&coll.id, &group.id, group_reads, false).await.unwrap();
+        let mut read_orgs = read_orgs;
+        if group_reads {
+            read_orgs.extend(members.iter().copied());
+        }
         let mut truth = Vec::new();
         for k in 0..40u32 {
             let tlp = [None, Some(Tlp::Clear), Some(Tlp::Green), Some(Tlp::Amber), Some(Tlp::AmberStrict), Some(Tlp::Red)][rng.next(6) as usize];
@@ -196,4 +208,45 @@ async fn sync_position_is_kept_per_remote(store: Store) {
     assert_eq!(n, 0);
     assert_eq!(store.sync_position(&coll.id, remote).await.unwrap().as_deref(), Some("2026-01-01T00:00:00.000002Z"));
     assert_eq!(store.sync_position(&coll.id, "http://other.example/").await.unwrap(), None);
+}
+
+/// A group granted on a collection gives its members read (and write if granted); removing a
+/// member or the grant takes it away at once; objects still pass TLP per object.
+async fn sharing_groups_grant_and_revoke(store: Store) {
+    let isac = org(&store, "ISAC").await;
+    let h1 = org(&store, "H1").await;
+    let h2 = org(&store, "H2").await;
+    let outsider = org(&store, "Outsider").await;
+    let coll = store.create_collection(&NewCollection { api_root: "r".into(), title: "Regional".into(), description: None, owner_org_id: isac.id, read_orgs: vec![], write_orgs: vec![] }, now()).await.unwrap();
+    store.add_stix_objects(&coll.id, isac.id, None, &[obj(1, None, Some(Tlp::Green)), obj(2, None, Some(Tlp::Amber))], now()).await.unwrap();
+    let group = store.create_sharing_group("North region", Some("hospitals of the north"), now()).await.unwrap();
+    assert!(matches!(store.create_sharing_group("North region", None, now()).await, Err(StoreError::Duplicate { field: "name" })));
+    assert!(store.add_group_member(&group.id, h1.id, now()).await.unwrap());
+    assert!(!store.add_group_member("North region", h1.id, now()).await.unwrap(), "idempotent, by name too");
+    store.add_group_member(&group.id, h2.id, now()).await.unwrap();
+    let u1 = user(&store, &h1, "u1@example.org", Role::Viewer).await;
+    let u2 = user(&store, &h2, "u2@example.org", Role::Viewer).await;
+    let uo = user(&store, &outsider, "uo@example.org", Role::Viewer).await;
+    let scope = |u: &ward_store::User| ReadScope::for_principal(&u.principal());
+    // Before the grant: nobody but the ISAC.
+    assert!(matches!(store.get_collection("r", &coll.id, &scope(&u1)).await, Err(StoreError::NotFound)));
+    store.grant_collection_to_group(&coll.id, &group.id, true, false).await.unwrap();
+    let (_, acc) = store.get_collection("r", &coll.id, &scope(&u1)).await.unwrap();
+    assert!(acc.can_read && !acc.can_write);
+    let page = store.read_stix_objects(&scope(&u2), "r", &coll.id, &ObjectFilter::default(), None, 10).await.unwrap();
+    assert_eq!(page.objects.len(), 1, "members read the GREEN object, not the ISAC's AMBER one");
+    assert!(matches!(store.get_collection("r", &coll.id, &scope(&uo)).await, Err(StoreError::NotFound)));
+    // Write through the group; then removal and revocation take effect at once.
+    store.grant_collection_to_group(&coll.id, "North region", true, true).await.unwrap();
+    assert!(store.get_collection("r", &coll.id, &scope(&u1)).await.unwrap().1.can_write);
+    assert!(store.remove_group_member(&group.id, h1.id).await.unwrap());
+    assert!(matches!(store.get_collection("r", &coll.id, &scope(&u1)).await, Err(StoreError::NotFound)));
+    assert!(store.get_collection("r", &coll.id, &scope(&u2)).await.is_ok());
+    store.grant_collection_to_group(&coll.id, &group.id, false, false).await.unwrap();
+    assert!(matches!(store.get_collection("r", &coll.id, &scope(&u2)).await, Err(StoreError::NotFound)));
+    assert!(store.collection_grants(&coll.id).await.unwrap().is_empty());
+    assert!(matches!(store.grant_collection_to_group("no-such-collection", &group.id, true, false).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.add_group_member("no such group", h1.id, now()).await, Err(StoreError::NotFound)));
+    let groups = store.list_sharing_groups().await.unwrap();
+    assert_eq!((groups.len(), groups[0].members.clone()), (1, vec![h2.id]));
 }

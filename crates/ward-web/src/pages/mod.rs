@@ -7,6 +7,7 @@ mod incidents;
 mod login;
 pub(crate) mod obligations;
 mod share;
+mod sharing;
 mod sightings;
 mod tracer;
 mod map;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actors/{id}/dossier.stix.json", get(actors::dossier_stix))
         .route("/obligations", get(obligations::list))
         .route("/sightings", get(sightings::list))
+        .route("/sharing", get(sharing::page).post(sharing::submit))
         .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
         .route("/assets/{file}", get(asset))
         .route("/favicon.ico", get(|| async { asset(Path("favicon.svg".to_owned())).await }))
@@ -110,6 +112,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                             @if auth.user.is_some() {
                                 li { a href="/obligations" { "Obligations" } }
                                 li { a href="/sightings" { "Sightings" } }
+                                li { a href="/sharing" { "Sharing" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }

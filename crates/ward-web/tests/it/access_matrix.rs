@@ -83,6 +83,8 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/incidents/{amber}/reports/de.bsig/no_such_stage"), None, [303, 404, 404, 404, 404, 404, 404]),
         ("GET", "/obligations".into(), None, [303, 200, 200, 200, 200, 200, 200]),
         ("GET", "/sightings".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/sharing".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("POST", "/sharing".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", "/sightings?kind=url&indicator=nonsense".into(), None, [303, 400, 400, 400, 400, 400, 400]),
         ("GET", format!("/obligations?org={org_a}"), None, [303, 404, 200, 200, 200, 200, 200]),
         ("GET", format!("/orgs/{org_a}/reporting-profile"), None, [303, 404, 200, 200, 200, 200, 200]),

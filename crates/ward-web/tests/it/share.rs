@@ -68,3 +68,50 @@ async fn promote_an_amber_incident_to_the_community() {
     assert_eq!((original.version, original.draft.tlp), (1, Tlp::Amber));
     assert_eq!(app.send("viewer_of_b", "GET", &format!("/api/v1/incidents/{id}"), None, &[]).await.status, 404);
 }
+
+/// The sharing-groups page through real sessions: the instance administrator creates a group,
+/// adds Hospital B and grants it a collection of Hospital A; B then reads the collection over
+/// TAXII; removing B ends that at once. Others cannot change groups. The incident share form
+/// posts with the session's CSRF token.
+#[tokio::test]
+async fn sharing_groups_page_and_share_form() {
+    use crate::pages::{get, login, post_form};
+    let app = App::new().await;
+    let coll = app.store.create_collection(&NewCollection { api_root: "ward".into(), title: "A's indicators".into(), description: None, owner_org_id: app.org_a.id, read_orgs: vec![], write_orgs: vec![] }, jiff::Timestamp::now()).await.unwrap();
+    let b_path = format!("/taxii2/ward/collections/{}/", coll.id);
+    let b_reads = || app.send("viewer_of_b", "GET", &b_path, None, &[("accept", "application/taxii+json;version=2.1")]);
+    assert_eq!(b_reads().await.status, 404);
+    let (cookies, csrf) = login(&app, "instance_admin@example.org").await;
+    let r = post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "create"), ("name", "North <region>"), ("description", "")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let dup = post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "create"), ("name", "North <region>")]).await;
+    assert_eq!(dup.status, 422);
+    let group = app.store.sharing_group("North <region>").await.unwrap();
+    let org_b = app.org_b.id.to_string();
+    assert_eq!(post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "add-member"), ("group", &group.id), ("org", &org_b)]).await.status, 303);
+    assert_eq!(post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "grant"), ("group", &group.id), ("collection", &coll.id), ("read", "1")]).await.status, 303);
+    assert_eq!(post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "grant"), ("group", "nope"), ("collection", &coll.id), ("read", "1")]).await.status, 422);
+    assert_eq!(post_form(&app, "/sharing", &cookies, &[("action", "create"), ("name", "No token")]).await.status, 403);
+    let page = get(&app, "/sharing", &cookies).await;
+    assert!(page.body.contains("North &lt;region&gt;") && page.body.contains("Hospital B") && page.body.contains("A&#39;s indicators (read)") || page.body.contains("A's indicators (read)"), "{}", page.body);
+    assert_eq!(b_reads().await.status, 200, "B reads through the group");
+    // B's analyst-less viewer sees the group it is in, but cannot change it.
+    let (b_cookies, b_csrf) = login(&app, "viewer_of_b@example.org").await;
+    assert!(get(&app, "/sharing", &b_cookies).await.body.contains("North &lt;region&gt;"));
+    assert_eq!(post_form(&app, "/sharing", &b_cookies, &[("_csrf", &b_csrf), ("action", "create"), ("name", "Mine")]).await.status, 403);
+    assert_eq!(post_form(&app, "/sharing", &cookies, &[("_csrf", &csrf), ("action", "remove-member"), ("group", &group.id), ("org", &org_b)]).await.status, 303);
+    assert_eq!(b_reads().await.status, 404, "removal ends access at once");
+
+    // The share form: analyst of A shares the GREEN incident into A's collection.
+    let green = app.incident(Tlp::Green);
+    let (a_cookies, a_csrf) = login(&app, "analyst@example.org").await;
+    let preview = get(&app, &format!("/incidents/{green}/share"), &a_cookies).await;
+    assert!(preview.body.contains("A&#39;s indicators") || preview.body.contains("A's indicators"));
+    let r = post_form(&app, &format!("/incidents/{green}/share"), &a_cookies, &[("_csrf", &a_csrf), ("audience", "public"), ("collection", &coll.id)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let done = get(&app, &format!("/incidents/{green}/share?audience=public&shared=1"), &a_cookies).await;
+    assert!(done.body.contains("Shared with the public (TLP:CLEAR)"));
+    let objects = app.store.read_stix_objects(&ReadScope::LOCAL_OPERATOR, "ward", &coll.id, &Default::default(), None, 100).await.unwrap().objects;
+    assert_eq!(objects.len(), 5);
+    assert!(objects.iter().all(|o| o.tlp == Some(Tlp::Clear) && !o.body.contains("Test Hospital")));
+}
