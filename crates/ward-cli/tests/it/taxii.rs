@@ -53,6 +53,26 @@ fn collections_and_stix_import() {
     assert_eq!((v["added"].as_u64(), v["rejected"].as_u64()), (Some(1), Some(1)));
 }
 
+/// The OASIS reference server medallion and ward answer the same filter queries over the same
+/// objects with the same objects (tests/python/medallion_compare.py, diff mode).
+#[test]
+fn medallion_differential() {
+    let Ok(python) = std::env::var("WARD_TEST_PYTHON") else {
+        assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON (scripts/test does) so the medallion comparison runs");
+        eprintln!("medallion differential: skipped (WARD_TEST_PYTHON not set)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    let id = setup(&db);
+    let server = Server::start(&db);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/python/medallion_compare.py");
+    let o = Command::new(&python).args([script, "diff", &server.url, &id, "isac@example.org", PASSWORD, dir.path().to_str().unwrap()]).output().expect("run python");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "medallion_compare.py diff failed:\n{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    crate::support::report("taxii", out.lines().last().unwrap_or_default());
+}
+
 /// MITRE ATT&CK's STIX 2.0 release is upgraded to 2.1 on import: every object arrives, none
 /// rejected, and the report says what was changed.
 #[test]
