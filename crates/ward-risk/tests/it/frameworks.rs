@@ -78,7 +78,9 @@ fn malformed_frameworks_name_the_field() {
     check_framework(&GOOD_FRAMEWORK.replace("{id: R1, title: One}", "{id: R1, title: One, tier: gold}"), "framework.requirements[0].tier", "not one of");
     check_framework(&GOOD_FRAMEWORK.replace("{id: R1, title: One}", "{id: R1, title: One, threats: [T9]}"), "framework.requirements[0].threats[0]", "not declared");
     check_framework(&GOOD_FRAMEWORK.replace("{id: R1, title: One}", "{id: \"R 1\", title: One}"), "framework.requirements[0].id", "letters");
-    check_framework("framework: [", "", "");
+    check_framework("framework: [", "framework", "invalid type: sequence");
+    let syntax = Catalogue::from_files::<&str, &str>(&[("bad.yaml", "framework: {id: \"x")], &[]).unwrap_err();
+    assert!(syntax[0].reason.contains("line 1"), "{syntax:?}");
 }
 
 #[test]
