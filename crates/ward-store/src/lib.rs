@@ -13,6 +13,7 @@ mod error;
 mod incidents;
 mod rollup;
 mod obligations;
+pub mod risk;
 mod sharing;
 pub mod time;
 mod tracer;
