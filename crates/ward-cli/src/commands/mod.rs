@@ -10,6 +10,7 @@ pub mod match_cmd;
 pub mod stats;
 pub mod incident;
 pub mod obligations;
+pub mod risk;
 pub mod serve;
 pub mod verify;
 pub mod sync;

@@ -6,6 +6,7 @@ mod accounts;
 mod imports;
 mod incidents;
 pub mod openapi;
+pub mod risk;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};

@@ -6,6 +6,7 @@ mod charts;
 mod incidents;
 mod login;
 pub(crate) mod obligations;
+pub(crate) mod risk;
 mod tracer;
 mod map;
 
@@ -105,6 +106,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                             li { a href="/tracer/methodology" { "Methodology" } }
                             @if auth.user.is_some() {
                                 li { a href="/obligations" { "Obligations" } }
+                                li { a href="/risk" { "Risk" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }
