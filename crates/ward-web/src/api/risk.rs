@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::AppState;
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// The day to compute the posture for (`YYYY-MM-DD`); today (UTC) when absent.
     pub on: Option<String>,

@@ -8,5 +8,6 @@ mod harness;
 mod obligations;
 mod openapi;
 mod pages;
+mod risk;
 mod tracer;
 mod taxii;
