@@ -4,6 +4,7 @@ mod accountability;
 mod cli;
 mod crash;
 mod obligations;
+mod risk;
 mod support;
 mod taxii;
 mod tracer;
