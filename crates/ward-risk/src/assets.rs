@@ -125,16 +125,13 @@ fn split_cpe(s: &str) -> Vec<String> {
     let mut parts = vec![String::new()];
     let mut escaped = false;
     for c in s.chars() {
-        if escaped {
-            parts.last_mut().map(|p| p.push(c));
-            escaped = false;
-        } else if c == '\\' {
-            parts.last_mut().map(|p| p.push(c));
-            escaped = true;
-        } else if c == ':' {
+        if c == ':' && !escaped {
             parts.push(String::new());
-        } else {
-            parts.last_mut().map(|p| p.push(c));
+            continue;
+        }
+        escaped = !escaped && c == '\\';
+        if let Some(p) = parts.last_mut() {
+            p.push(c);
         }
     }
     parts
