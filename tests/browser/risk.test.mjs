@@ -105,6 +105,8 @@ test('organisation dashboard: posture, inferred NIS2 posture, trend, stale items
   assert.ok(highCount >= 1, `high-criticality exposures: ${highCount}`);
   assert.equal((await page.locator('table.risk-exposures tr[data-criticality="life_critical"] td').first().innerText()).trim(), '0');
   assert.match(await page.locator('table.risk-findings').innerText(), /fw-edge-01[\s\S]*CVE-/);
+  // The linked requirement ("mitigate known vulnerabilities") is non-compliant: findings are past due.
+  assert.match(await page.locator('p.risk-linked').innerText(), /HPH CPGs HPH-E1 Mitigate Known Vulnerabilities Non-compliant/);
   await shot(page, 'risk-dashboard');
 
   // The inferred NIS2 page names the mapping that produced each status.

@@ -86,6 +86,29 @@ impl OrgRisk {
             .flat_map(|(name, p)| p.requirements.iter().filter(|r| r.status == ward_risk::Status::Stale).map(move |r| (name, r)))
             .collect()
     }
+    /// The requirements an overdue finding makes non-compliant ("mitigate known
+    /// vulnerabilities"), per framework, with their status on the day (assessed or inferred).
+    pub fn kev_requirements(&self) -> Vec<KevRequirement> {
+        let Ok(catalogue) = catalogue() else { return Vec::new() };
+        self.frameworks
+            .iter()
+            .filter_map(|f| catalogue.framework(&f.framework_id).map(|fw| (f, fw)))
+            .flat_map(|(f, fw)| {
+                fw.requirements.iter().filter(|r| r.known_exploited_vulnerabilities).map(move |r| {
+                    let assessed = f.assessed.as_ref().and_then(|p| p.requirements.iter().find(|x| x.requirement_id == r.id)).map(|x| x.status);
+                    let inferred = f.inferred.as_ref().and_then(|p| p.requirements.iter().find(|x| x.requirement_id == r.id)).map(|x| x.status);
+                    KevRequirement {
+                        framework_id: f.framework_id.clone(),
+                        short_title: f.short_title.clone(),
+                        requirement_id: r.id.clone(),
+                        title: r.title.clone(),
+                        status: assessed.or(inferred),
+                        inferred: assessed.is_none() && inferred.is_some(),
+                    }
+                })
+            })
+            .collect()
+    }
     /// Open findings per criticality, most critical first.
     pub fn exposures_by_criticality(&self) -> Vec<(ward_risk::Criticality, usize, usize)> {
         ward_risk::Criticality::ALL
@@ -97,6 +120,17 @@ impl OrgRisk {
             })
             .collect()
     }
+}
+
+/// A requirement linked to known-exploited-vulnerability findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct KevRequirement {
+    pub framework_id: String,
+    pub short_title: String,
+    pub requirement_id: String,
+    pub title: String,
+    pub status: Option<ward_risk::Status>,
+    pub inferred: bool,
 }
 
 /// The open findings as posture needs them.
@@ -163,6 +197,22 @@ pub async fn record_history(store: &Store, risk: &OrgRisk, now: Timestamp) -> Re
     }
     Ok(n)
 }
+
+/// Records the posture on `day` of every organisation with a risk register; returns
+/// (organisations, framework rows). `ward serve` runs it every [`SNAPSHOT_INTERVAL`] for today,
+/// so the trend needs no manual step; `ward risk snapshot` runs it on demand.
+pub async fn snapshot_all(store: &Store, day: Date, now: Timestamp) -> Result<(usize, usize), StoreError> {
+    let orgs = store.orgs_with_risk_data().await?;
+    let mut rows = 0;
+    for org in &orgs {
+        let risk = org_risk(store, *org, day).await?;
+        rows += record_history(store, &risk, now).await?;
+    }
+    Ok((orgs.len(), rows))
+}
+
+/// How often a running server records today's posture (idempotent: one row per day).
+pub const SNAPSHOT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Matches the organisation's assets against the current catalogue and syncs its findings.
 pub async fn refresh_findings(store: &Store, org_id: OrgId, now: Timestamp) -> Result<FindingSync, StoreError> {
@@ -244,5 +294,6 @@ pub fn export(risk: &OrgRisk, org_name: &str) -> serde_json::Value {
         "generated_by": "ward",
         "frameworks": frameworks,
         "open_findings": risk.findings,
+        "kev_linked_requirements": risk.kev_requirements(),
     })
 }

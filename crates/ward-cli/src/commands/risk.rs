@@ -358,16 +358,15 @@ pub async fn run_risk(cmd: RiskCommand) -> anyhow::Result<u8> {
             let store = args.db.open().await?;
             let now = Timestamp::now();
             let day = args.on.unwrap_or_else(|| rk::day_of(now));
-            let orgs = match &args.org {
-                Some(o) => vec![resolve_org(&store, o).await?],
-                None => store.orgs_with_risk_data().await?,
+            let (n_orgs, n) = match &args.org {
+                Some(o) => {
+                    let org = resolve_org(&store, o).await?;
+                    let risk = rk::org_risk(&store, org, day).await?;
+                    (1, rk::record_history(&store, &risk, now).await?)
+                }
+                None => rk::snapshot_all(&store, day, now).await?,
             };
-            let mut n = 0;
-            for org in &orgs {
-                let risk = rk::org_risk(&store, *org, day).await?;
-                n += rk::record_history(&store, &risk, now).await?;
-            }
-            eprintln!("recorded the posture of {} organisation(s) on {day} ({n} framework rows)", orgs.len());
+            eprintln!("recorded the posture of {n_orgs} organisation(s) on {day} ({n} framework rows)");
             Ok(0)
         }
     }

@@ -243,6 +243,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth, Path(id): Path
         }
         h2 id="exposures" { "Open exposures to known exploited vulnerabilities" }
         (exposures(&risk))
+        (linked_requirements(&risk))
         @if editable { p class="muted no-print" { "Record a mitigation on a finding below; import assets with " code { "ward assets import" } " and the CISA catalogue with " code { "ward kev import" } "." } }
         (findings_table(&risk, &base, editable, &auth))
     };
@@ -256,6 +257,21 @@ fn exposures(risk: &OrgRisk) -> Markup {
         table class="risk-exposures" {
             thead { tr { th scope="col" { "Criticality" } th scope="col" { "Open findings" } th scope="col" { "Past KEV due date" } } }
             tbody { @for (c, n, overdue) in risk.exposures_by_criticality() { tr data-criticality=(c.as_str()) { th scope="row" { (c.label()) } td { (n) } td { (overdue) } } } }
+        }
+    }
+}
+
+fn linked_requirements(risk: &OrgRisk) -> Markup {
+    let linked: Vec<rk::KevRequirement> = risk.kev_requirements().into_iter().filter(|r| r.status.is_some()).collect();
+    html! {
+        @if !linked.is_empty() {
+            p class="risk-linked" { "Linked requirements (non-compliant while a finding is open past its KEV due date): "
+                @for (n, r) in linked.iter().enumerate() {
+                    @if n > 0 { "; " }
+                    strong { (r.short_title) " " (r.requirement_id) } " " (r.title) " "
+                    @if let Some(s) = r.status { (status_badge(s)) } @if r.inferred { " " span class="badge-inferred" { "inferred" } }
+                }
+            }
         }
     }
 }

@@ -87,6 +87,11 @@ async fn assets_assessment_evidence_inference_and_export() {
     assert_eq!(h["via"][0]["source_requirement"], "HPH-E5");
     assert_eq!(h["via"][0]["relationship"], "subset");
     assert_eq!(json["open_findings"].as_array().unwrap().len(), fortios);
+    let linked = json["kev_linked_requirements"].as_array().unwrap();
+    let e1 = linked.iter().find(|r| r["requirement_id"] == "HPH-E1").unwrap();
+    assert_eq!((e1["status"].as_str(), e1["inferred"].as_bool()), (Some("non_compliant"), Some(false)));
+    let nis2_e = linked.iter().find(|r| r["requirement_id"] == "21.2.e").unwrap();
+    assert_eq!((nis2_e["status"].as_str(), nis2_e["inferred"].as_bool()), (Some("non_compliant"), Some(true)));
 
     // Thirty days on, the evidence has expired: E5 is stale and so is the inferred NIS2 (h).
     let later = app.send("viewer", "GET", &format!("/api/v1/orgs/{org}/risk/assessments?on={}", in_days(30)), None, &[]).await.json();
@@ -101,7 +106,7 @@ async fn assets_assessment_evidence_inference_and_export() {
     // The dashboard shows posture, the inferred NIS2 posture, what goes stale, and exposures.
     let dash = get(&app, &format!("/orgs/{org}/risk"), &cookies).await;
     assert_eq!(dash.status, 200);
-    for fragment in ["Posture per framework", "inferred from hph-cpg", "Goes stale within 30 days", "HPH-E5", "Open exposures", "fw-edge-01"] {
+    for fragment in ["Posture per framework", "inferred from hph-cpg", "Goes stale within 30 days", "HPH-E5", "Open exposures", "fw-edge-01", "Linked requirements", "HPH-E1</strong> Mitigate Known Vulnerabilities"] {
         assert!(dash.body.contains(fragment), "missing {fragment:?}");
     }
     assert!(app.store.posture_history(org, today).await.unwrap().contains_key("hph-cpg"), "viewing today records today");
