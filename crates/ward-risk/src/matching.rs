@@ -131,33 +131,88 @@ pub fn match_rule(asset: &AssetDraft, entry: &KevEntry) -> Option<MatchRule> {
     (!entry_words.is_empty() && entry_words.iter().all(|w| asset_words.contains(w))).then_some(MatchRule::VendorProductWords)
 }
 
+/// An entry's names, normalised once.
+struct EntryKey {
+    product: String,
+    words: Vec<String>,
+}
+
+/// An asset's names, normalised once.
+struct AssetKey {
+    cpe: Option<(String, String)>,
+    manufacturer: Option<String>,
+    product: Option<(String, Vec<String>)>,
+}
+
+impl AssetKey {
+    fn of(asset: &AssetDraft) -> AssetKey {
+        AssetKey {
+            cpe: asset.cpe.as_ref().map(|c| (normalise(c.vendor()), normalise(c.product()))),
+            manufacturer: asset.manufacturer.as_deref().map(normalise),
+            product: asset.product.as_deref().map(|p| (normalise(p), words(p))),
+        }
+    }
+
+    /// [`match_rule`] over normalised names (`vendor` is the entry's, equal by construction
+    /// to the CPE vendor or the manufacturer it was looked up by).
+    fn rule(&self, vendor: &str, entry: &EntryKey) -> Option<MatchRule> {
+        if entry.product.is_empty() {
+            return None;
+        }
+        if let Some((v, p)) = &self.cpe {
+            if v == vendor && *p == entry.product {
+                return Some(MatchRule::Cpe);
+            }
+        }
+        let (Some(m), Some((product, asset_words))) = (&self.manufacturer, &self.product) else { return None };
+        if m != vendor {
+            return None;
+        }
+        if *product == entry.product {
+            return Some(MatchRule::VendorProduct);
+        }
+        (!entry.words.is_empty() && entry.words.iter().all(|w| asset_words.contains(w))).then_some(MatchRule::VendorProductWords)
+    }
+}
+
 /// Every exposure of `assets` to `entries`, by asset then catalogue order. Entries are indexed
-/// by normalised vendor so the work is proportional to assets × entries of the same vendor.
+/// by normalised vendor and every name is normalised once, so the work is proportional to
+/// assets × entries of the same vendor; `examples/match_bench.rs` checks the result against
+/// [`match_rule`] over all pairs.
 pub fn match_assets(assets: &[AssetDraft], entries: &[KevEntry]) -> Vec<Exposure> {
-    let mut by_vendor: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_vendor: HashMap<String, Vec<(usize, EntryKey)>> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
-        by_vendor.entry(normalise(&e.vendor_project)).or_default().push(i);
+        let vendor = normalise(&e.vendor_project);
+        if vendor.is_empty() {
+            continue;
+        }
+        by_vendor.entry(vendor).or_default().push((i, EntryKey { product: normalise(&e.product), words: words(&e.product) }));
     }
     let mut out = Vec::new();
     for (a, asset) in assets.iter().enumerate() {
-        let mut vendors: Vec<String> = Vec::new();
-        if let Some(c) = &asset.cpe {
-            vendors.push(normalise(c.vendor()));
+        let key = AssetKey::of(asset);
+        let mut vendors: Vec<&str> = Vec::with_capacity(2);
+        if let Some((v, _)) = &key.cpe {
+            vendors.push(v);
         }
-        if let Some(m) = &asset.manufacturer {
-            let m = normalise(m);
-            if !vendors.contains(&m) {
+        if let Some(m) = &key.manufacturer {
+            if !vendors.contains(&m.as_str()) {
                 vendors.push(m);
             }
         }
-        let mut candidates: Vec<usize> = vendors.iter().filter_map(|v| by_vendor.get(v)).flatten().copied().collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        for e in candidates {
-            if let Some(rule) = match_rule(asset, &entries[e]) {
-                out.push(Exposure { asset: a, entry: e, rule });
+        let mut found: Vec<Exposure> = Vec::new();
+        for vendor in vendors {
+            for (e, entry) in by_vendor.get(vendor).map(Vec::as_slice).unwrap_or_default() {
+                if found.iter().any(|x| x.entry == *e) {
+                    continue;
+                }
+                if let Some(rule) = key.rule(vendor, entry) {
+                    found.push(Exposure { asset: a, entry: *e, rule });
+                }
             }
         }
+        found.sort_by_key(|x| x.entry);
+        out.extend(found);
     }
     out
 }

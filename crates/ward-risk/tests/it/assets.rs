@@ -69,3 +69,38 @@ pacs,server,Acme,PACS,high,no,4,
     assert!(shown.iter().any(|s| s == "line 1: criticality: required column missing"), "{shown:?}");
     assert!(parse_csv(b"name,kind,criticality\n").unwrap_err()[0].reason.contains("no assets"));
 }
+
+#[test]
+fn the_indexed_matcher_agrees_with_the_all_pairs_oracle() {
+    use ward_risk::assets::{AssetDraft, Cpe};
+    use ward_risk::matching::match_rule;
+    let kev = ward_risk::kev::parse(&std::fs::read(crate::kev_dir().join(crate::kev::CSV)).unwrap()).unwrap();
+    let entries = &kev.entries;
+    let slug = |s: &str| s.to_lowercase().replace(|c: char| !c.is_alphanumeric(), "_");
+    let assets: Vec<AssetDraft> = (0..400)
+        .map(|i| {
+            let e = &entries[(i * 7919) % entries.len()];
+            let other = &entries[(i * 31) % entries.len()];
+            let cpe = Cpe::parse(&format!("cpe:2.3:a:{}:{}:1.0:*:*:*:*:*:*:*", slug(&e.vendor_project), slug(&e.product))).ok();
+            let (manufacturer, product, cpe) = match i % 4 {
+                0 => (None, None, cpe),
+                1 => (Some(e.vendor_project.clone()), Some(format!("{} 2024", e.product)), None),
+                2 => (Some(other.vendor_project.to_uppercase()), Some(other.product.clone()), cpe),
+                _ => (Some(format!("Vendor{i}")), Some("Infusion pump".to_owned()), None),
+            };
+            AssetDraft { name: format!("a{i}"), kind: AssetKind::Other, manufacturer, product, version: None, cpe, network_segment: None, clinical_function: None, criticality: Criticality::Low, internet_facing: false, owner: None, rto_hours: None, rpo_hours: None }
+        })
+        .collect();
+    let got: Vec<(usize, usize, MatchRule)> = match_assets(&assets, entries).into_iter().map(|x| (x.asset, x.entry, x.rule)).collect();
+    let mut oracle = Vec::new();
+    for (a, asset) in assets.iter().enumerate() {
+        for (e, entry) in entries.iter().enumerate() {
+            if let Some(rule) = match_rule(asset, entry) {
+                oracle.push((a, e, rule));
+            }
+        }
+    }
+    assert!(oracle.len() > 400, "the inventory is exposed: {}", oracle.len());
+    assert!(oracle.iter().any(|x| x.2 == MatchRule::Cpe) && oracle.iter().any(|x| x.2 == MatchRule::VendorProduct) && oracle.iter().any(|x| x.2 == MatchRule::VendorProductWords));
+    assert_eq!(got, oracle);
+}
