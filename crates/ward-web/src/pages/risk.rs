@@ -474,6 +474,9 @@ pub async fn save_answers(State(state): State<AppState>, auth: Auth, Path((id, f
             errors.push((key.clone(), "unknown field".to_owned()));
             continue;
         }
+        if kind != "answer" && form_value(&pairs, &format!("answer.{rid}")).is_none() {
+            errors.push((key.clone(), format!("send answer.{rid} with it (nothing is saved without an answer)")));
+        }
         if value.chars().count() > ward_store::risk::MAX_RISK_TEXT_CHARS {
             errors.push((key.clone(), format!("longer than {} characters", ward_store::risk::MAX_RISK_TEXT_CHARS)));
         }

@@ -51,6 +51,9 @@ async fn assets_assessment_evidence_inference_and_export() {
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("answer.HPH-E1") && bad.body.contains("is not one of compliant"), "{}", bad.body);
     assert!(bad.body.contains("has no requirement &quot;HPH-E99&quot;"));
+    let orphan = post_form(&app, &fw, &cookies, &[("_csrf", &csrf), ("owner.HPH-E2", "Mail team")]).await;
+    assert_eq!(orphan.status, 422, "an owner without an answer is not dropped silently");
+    assert!(orphan.body.contains("send answer.HPH-E2 with it"));
     let saved = post_form(&app, &fw, &cookies, &[
         ("_csrf", &csrf), ("answer.HPH-E1", "compliant"), ("owner.HPH-E1", "IT operations"), ("controls.HPH-E1", "PATCH-01"),
         ("answer.HPH-E5", "compliant"), ("answer.HPH-E3", "non_compliant"),
@@ -113,6 +116,17 @@ async fn assets_assessment_evidence_inference_and_export() {
     let report = get(&app, &format!("/orgs/{org}/risk/report"), &cookies).await;
     assert!(report.status == 200 && report.body.contains("Board report"));
 
+    // Editing the firewall: a bad CPE is refused; dropping its CPE and vendor resolves its findings.
+    let fw_asset = app.store.list_assets(org).await.unwrap().into_iter().find(|a| a.asset.name == "fw-edge-01").unwrap();
+    let edit = get(&app, &format!("/orgs/{org}/assets/{}", fw_asset.id), &cookies).await;
+    assert_eq!(edit.status, 200);
+    assert!(edit.body.contains("cpe:2.3:o:fortinet:fortios:7.2.4"), "the form is prefilled");
+    let bad = post_form(&app, &format!("/orgs/{org}/assets/{}", fw_asset.id), &cookies, &[("_csrf", &csrf), ("name", "fw-edge-01"), ("kind", "network_device"), ("criticality", "high"), ("cpe", "fortios")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("cpe: must be a CPE 2.3"));
+    let other_org = post_form(&app, &format!("/orgs/{}/assets/{}", app.org_b.id, fw_asset.id), &cookies, &[("_csrf", &csrf), ("name", "x"), ("kind", "server"), ("criticality", "low")]).await;
+    assert_eq!(other_org.status, 404, "another organisation's register is invisible");
+
     // A mitigation closes the finding; without a note it is refused.
     let finding = app.store.list_findings(org, false).await.unwrap()[0].id;
     let r = post_form(&app, &format!("/orgs/{org}/risk/findings/{finding}/mitigate"), &cookies, &[("_csrf", &csrf), ("note", "")]).await;
@@ -120,6 +134,10 @@ async fn assets_assessment_evidence_inference_and_export() {
     let r = post_form(&app, &format!("/orgs/{org}/risk/findings/{finding}/mitigate"), &cookies, &[("_csrf", &csrf), ("note", "upgraded to 7.2.11")]).await;
     assert_eq!(r.status, 303);
     assert_eq!(app.store.list_findings(org, false).await.unwrap().len(), fortios - 1);
+    let ok = post_form(&app, &format!("/orgs/{org}/assets/{}", fw_asset.id), &cookies, &[("_csrf", &csrf), ("name", "fw-edge-01"), ("kind", "network_device"), ("criticality", "high"), ("version", "7.2.11")]).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(app.store.list_findings(org, false).await.unwrap().is_empty(), "no CPE, no manufacturer: nothing matches any more");
+    assert_eq!(app.store.list_assets(org).await.unwrap()[0].asset.version.as_deref(), Some("7.2.11"));
 }
 
 #[tokio::test]
