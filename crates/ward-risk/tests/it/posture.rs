@@ -112,3 +112,72 @@ fn an_overdue_known_exploited_vulnerability_makes_the_linked_requirement_non_com
     let nis2 = infer(&catalogue, &late, "nis2-art21").unwrap();
     assert_eq!(nis2.requirements.iter().find(|r| r.requirement_id == "21.2.e").unwrap().status, Status::NonCompliant);
 }
+
+mod properties {
+    use jiff::civil::{date, Date};
+    use proptest::prelude::*;
+    use ward_risk::posture::{infer, posture, stale_from, Answer, EvidencePeriod, RequirementAnswer, Status};
+    use ward_risk::Catalogue;
+
+    fn day(n: i64) -> Date {
+        date(2026, 1, 1).checked_add(jiff::Span::new().days(n)).unwrap()
+    }
+
+    fn evidence() -> impl Strategy<Value = Vec<EvidencePeriod>> {
+        proptest::collection::vec((0i64..120, 1i64..60), 0..6)
+            .prop_map(|v| v.into_iter().map(|(start, len)| EvidencePeriod { effective_on: day(start), expires_on: day(start + len) }).collect())
+    }
+
+    proptest! {
+        /// `stale_from` equals the first day, scanning day by day, on which no evidence is in force.
+        #[test]
+        fn stale_from_matches_a_day_by_day_scan(ev in evidence(), today in 0i64..150) {
+            let today = day(today);
+            let oracle = if ev.iter().any(|e| e.in_force(today)) {
+                let mut d = today;
+                while ev.iter().any(|e| e.in_force(d)) { d = d.checked_add(jiff::Span::new().days(1)).unwrap(); }
+                Some(d)
+            } else { None };
+            prop_assert_eq!(stale_from(&ev, today), oracle);
+        }
+
+        /// Posture moves with the day only through evidence: a compliant answer is compliant
+        /// exactly on the days some evidence is in force, stale on the others.
+        #[test]
+        fn compliance_follows_evidence_day_by_day(ev in evidence(), today in 0i64..150) {
+            let catalogue = Catalogue::embedded().unwrap();
+            let hph = catalogue.framework("hph-cpg").unwrap();
+            let answers = [RequirementAnswer { requirement_id: "HPH-E4".into(), answer: Answer::Compliant, evidence: ev.clone() }];
+            let p = posture(hph, &answers, &[], day(today));
+            let e4 = p.requirements.iter().find(|r| r.requirement_id == "HPH-E4").unwrap();
+            let expected = if ev.iter().any(|e| e.in_force(day(today))) { Status::Compliant } else { Status::Stale };
+            prop_assert_eq!(e4.status, expected);
+        }
+
+        /// An inferred status is never better than the best status among the assessed
+        /// requirements that map to it, and never compliant through a partial mapping alone.
+        #[test]
+        fn inference_never_improves_on_its_sources(answers in proptest::collection::vec(0usize..5, 20)) {
+            let catalogue = Catalogue::embedded().unwrap();
+            let hph = catalogue.framework("hph-cpg").unwrap();
+            let year = vec![EvidencePeriod { effective_on: day(0), expires_on: day(365) }];
+            let list: Vec<RequirementAnswer> = hph.requirements.iter().zip(&answers).map(|(r, a)| RequirementAnswer {
+                requirement_id: r.id.clone(), answer: Answer::ALL[*a], evidence: if *a == 1 { Vec::new() } else { year.clone() },
+            }).collect();
+            let p = posture(hph, &list, &[], day(10));
+            for target in ["nis2-art21", "hicp-2023", "cisa-cpg-2"] {
+                let inferred = infer(&catalogue, &p, target).unwrap();
+                for r in &inferred.requirements {
+                    let assessed: Vec<Status> = r.via.iter().map(|u| u.source_status).filter(|s| !matches!(s, Status::NotAssessed | Status::NotApplicable)).collect();
+                    if let Some(best) = assessed.iter().max() {
+                        prop_assert!(r.status <= *best, "{target} {}: {:?} better than its best source {:?}", r.requirement_id, r.status, best);
+                    }
+                    if r.status == Status::Compliant {
+                        prop_assert!(r.via.iter().all(|u| u.relationship.covers_target() || u.contribution != Status::Compliant));
+                        prop_assert!(r.via.iter().any(|u| u.relationship.covers_target() && u.source_status == Status::Compliant));
+                    }
+                }
+            }
+        }
+    }
+}
