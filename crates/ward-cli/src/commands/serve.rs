@@ -60,7 +60,9 @@ pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr
     let snapshots = {
         let store = store.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(ward_web::risk::SNAPSHOT_INTERVAL);
+            // The first a minute after start, so start-up (and a quick restart) stays light.
+            let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+            let mut tick = tokio::time::interval_at(first, ward_web::risk::SNAPSHOT_INTERVAL);
             loop {
                 tick.tick().await;
                 let now = jiff::Timestamp::now();
