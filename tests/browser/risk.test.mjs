@@ -105,6 +105,7 @@ test('organisation dashboard: posture, inferred NIS2 posture, trend, stale items
   assert.ok(highCount >= 1, `high-criticality exposures: ${highCount}`);
   assert.equal((await page.locator('table.risk-exposures tr[data-criticality="life_critical"] td').first().innerText()).trim(), '0');
   assert.match(await page.locator('table.risk-findings').innerText(), /fw-edge-01[\s\S]*CVE-/);
+  assert.match(await page.locator('p.risk-catalogue').innerText(), /1569 entries from known_exploited_vulnerabilities_2026-04-16\.csv.*added 1569 and removed 0 entries, giving this organisation \d+ new exposures/);
   // The linked requirement ("mitigate known vulnerabilities") is non-compliant: findings are past due.
   assert.match(await page.locator('p.risk-linked').innerText(), /HPH CPGs HPH-E1 Mitigate Known Vulnerabilities Non-compliant/);
   await shot(page, 'risk-dashboard');

@@ -209,6 +209,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth, Path(id): Path
     let base = format!("/orgs/{}", org.id);
     let soon = risk.going_stale();
     let stale = risk.stale();
+    let last_import = match state.store.kev_imports(1).await { Ok(mut runs) => runs.pop(), Err(e) => return store_error_page(&state, &auth, e) };
     let content = html! {
         p { "Posture on " strong { (risk.today) } ", computed from each requirement's answer, its evidence in force that day and open known-exploited-vulnerability findings. "
             "Inferred postures come through ward's proposed crosswalks and are marked as such." }
@@ -242,6 +243,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth, Path(id): Path
             ul class="risk-going-stale" { @for (fw, r, d) in &soon { li { strong { (fw) " " (r.requirement_id) } " " (r.title) " — stale from " time datetime=(d) { (d) } } } }
         }
         h2 id="exposures" { "Open exposures to known exploited vulnerabilities" }
+        (catalogue_line(&risk, last_import.as_ref()))
         (exposures(&risk))
         (linked_requirements(&risk))
         @if editable { p class="muted no-print" { "Record a mitigation on a finding below; import assets with " code { "ward assets import" } " and the CISA catalogue with " code { "ward kev import" } "." } }
@@ -257,6 +259,23 @@ fn exposures(risk: &OrgRisk) -> Markup {
         table class="risk-exposures" {
             thead { tr { th scope="col" { "Criticality" } th scope="col" { "Open findings" } th scope="col" { "Past KEV due date" } } }
             tbody { @for (c, n, overdue) in risk.exposures_by_criticality() { tr data-criticality=(c.as_str()) { th scope="row" { (c.label()) } td { (n) } td { (overdue) } } } }
+        }
+    }
+}
+
+/// The catalogue held and what its last update added, with the organisation's new exposures.
+fn catalogue_line(risk: &OrgRisk, run: Option<&ward_store::risk::KevImportRun>) -> Markup {
+    html! {
+        @if let Some(run) = run {
+            @let new: Vec<&ward_store::risk::Finding> = risk.findings.iter().filter(|f| run.added.binary_search(&f.cve_id).is_ok()).collect();
+            p class="risk-catalogue" {
+                "CISA KEV catalogue: " (run.n_entries) " entries from " code { (run.source_name) }
+                @if let Some(v) = &run.catalog_version { " (version " (v) ")" }
+                ", imported " (run.imported_at.strftime("%Y-%m-%d %H:%M UTC")) "; that update added " (run.added.len()) " and removed " (run.removed.len()) " entries"
+                @if new.is_empty() { "." } @else { ", giving this organisation " strong { (new.len()) " new exposure" @if new.len() != 1 { "s" } } " (" (new.iter().map(|f| f.cve_id.as_str()).collect::<Vec<_>>().join(", ")) ")." }
+            }
+        } @else {
+            p class="risk-catalogue muted" { "No KEV catalogue imported yet: run " code { "ward kev import known_exploited_vulnerabilities.json" } "." }
         }
     }
 }

@@ -109,7 +109,7 @@ async fn assets_assessment_evidence_inference_and_export() {
     // The dashboard shows posture, the inferred NIS2 posture, what goes stale, and exposures.
     let dash = get(&app, &format!("/orgs/{org}/risk"), &cookies).await;
     assert_eq!(dash.status, 200);
-    for fragment in ["Posture per framework", "inferred from hph-cpg", "Goes stale within 30 days", "HPH-E5", "Open exposures", "fw-edge-01", "Linked requirements", "HPH-E1</strong> Mitigate Known Vulnerabilities"] {
+    for fragment in ["Posture per framework", "inferred from hph-cpg", "Goes stale within 30 days", "HPH-E5", "Open exposures", "fw-edge-01", "Linked requirements", "HPH-E1</strong> Mitigate Known Vulnerabilities", "1569 entries from <code>kev.csv</code>"] {
         assert!(dash.body.contains(fragment), "missing {fragment:?}");
     }
     assert!(app.store.posture_history(org, today).await.unwrap().contains_key("hph-cpg"), "viewing today records today");
