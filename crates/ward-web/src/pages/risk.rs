@@ -84,6 +84,8 @@ async fn writable_form(state: &AppState, auth: &Auth, id: &str, back_to: &str, r
     Ok((org, pairs))
 }
 
+// A page handler returns the error page as is; it is built once per request.
+#[allow(clippy::result_large_err)]
 fn catalogue_or_error(state: &AppState, auth: &Auth) -> Result<&'static ward_risk::Catalogue, Response> {
     rk::catalogue().map_err(|e| {
         tracing::error!(error = %e, "embedded frameworks invalid");
@@ -455,6 +457,7 @@ async fn assessment_page(state: &AppState, auth: &Auth, org: &Organisation, edit
     (status, layout(state, auth, &format!("{} — {}", framework.short_title, org.name.as_str()), Some(Back { href: &back, label: "Risk dashboard" }), content)).into_response()
 }
 
+#[allow(clippy::result_large_err)]
 fn framework_or_404<'a>(state: &AppState, auth: &Auth, catalogue: &'a ward_risk::Catalogue, fw: &str) -> Result<&'a Framework, Response> {
     catalogue.framework(fw).ok_or_else(|| error_page(state, auth, StatusCode::NOT_FOUND, "Framework not found", "ward has no framework with that id."))
 }
