@@ -18,7 +18,10 @@ Examples:
   echo 'a long password' | ward admin create-user --org \"St Example Hospital\" --email it@example.org --role org_admin
   ward admin create-token --email it@example.org --expires-days 90
   ward incident create --org \"St Example Hospital\" --file incident.yaml
-  ward incident list --country IE --json";
+  ward incident list --country IE --json
+  ward kev import known_exploited_vulnerabilities.json
+  ward assets import --org \"St Example Hospital\" assets.csv
+  ward risk posture --org \"St Example Hospital\"";
 
 #[derive(Parser, Debug)]
 #[command(name = "ward", version, about = "Protect healthcare from cyber harm: trace attacks and their human harm, report once, share, detect.", after_help = EXAMPLES)]
@@ -87,6 +90,18 @@ enum Command {
     /// Federation: pull a remote TAXII 2.1 collection into a local one, incrementally.
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
+    /// Control frameworks and crosswalks (NIS2 Art. 21(2), HHS HPH CPGs, 405(d) HICP, CISA CPG 2.0): list, validate.
+    #[command(subcommand)]
+    Frameworks(commands::risk::FrameworksCommand),
+    /// The CISA Known Exploited Vulnerabilities catalogue: import (JSON or CSV), showing what was added.
+    #[command(subcommand)]
+    Kev(commands::risk::KevCommand),
+    /// Asset and medical-device inventory: import from CSV, list.
+    #[command(subcommand)]
+    Assets(commands::risk::AssetsCommand),
+    /// Continuous risk management: posture per framework, stale evidence, exposures; daily snapshots.
+    #[command(subcommand)]
+    Risk(commands::risk::RiskCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -149,6 +164,10 @@ fn main() -> ExitCode {
             Command::Misp(cmd) => commands::taxii::run_misp(cmd).await,
             Command::Sharing(cmd) => commands::sharing::run(cmd).await,
             Command::Sync(cmd) => commands::sync::run(cmd).await,
+            Command::Frameworks(cmd) => commands::risk::run_frameworks(cmd).await,
+            Command::Kev(cmd) => commands::risk::run_kev(cmd).await,
+            Command::Assets(cmd) => commands::risk::run_assets(cmd).await,
+            Command::Risk(cmd) => commands::risk::run_risk(cmd).await,
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

@@ -134,6 +134,9 @@ pub enum Resource {
     /// Read: every signed-in member (pages show others only the groups their organisation is
     /// in); Create/Update/Delete: the instance administrator.
     SharingGroups,
+    /// An organisation's risk register: its framework assessments and evidence, asset
+    /// inventory and known-exploited-vulnerability findings.
+    RiskRegister { org_id: OrgId },
 }
 
 /// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
@@ -235,6 +238,18 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
         (Action::Read, Resource::SharingGroups) => Decision::Allow,
         (Action::Create | Action::Update | Action::Delete, Resource::SharingGroups) => {
             if instance_admin { Decision::Allow } else { deny("only the instance administrator manages sharing groups") }
+        }
+        (Action::Read, Resource::RiskRegister { org_id }) => {
+            if instance_admin || same_org(org_id) { Decision::Allow } else { hidden() }
+        }
+        (Action::Create | Action::Update | Action::Delete, Resource::RiskRegister { org_id }) => {
+            if !(instance_admin || same_org(org_id)) {
+                hidden()
+            } else if matches!(role, Role::InstanceAdmin | Role::OrgAdmin | Role::Analyst) {
+                Decision::Allow
+            } else {
+                deny("only analysts and administrators of the organisation change its risk register")
+            }
         }
         (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
         | (Action::AssignRole(_), _)
@@ -341,5 +356,22 @@ mod tests {
         assert!(!decide(&p(Role::OrgAdmin, org_a), Action::Create, Resource::Organisations).is_allowed());
         assert!(decide(&p(Role::InstanceAdmin, org_b), Action::Create, Resource::Organisations).is_allowed());
         assert!(!decide(&Principal::Anonymous, Action::Create, Resource::Incidents { org_id: org_a }).is_allowed());
+    }
+
+    #[test]
+    fn risk_register_is_the_organisations_own() {
+        let org_a = OrgId::from_uuid(id(1));
+        let org_b = OrgId::from_uuid(id(2));
+        let p = |role, org| Principal::User { user_id: UserId::from_uuid(id(30)), org_id: org, role };
+        let register = Resource::RiskRegister { org_id: org_a };
+        // (role in A, may read, may update)
+        for (role, read, update) in [(Role::OrgAdmin, true, true), (Role::Analyst, true, true), (Role::Reporter, true, false), (Role::Viewer, true, false)] {
+            assert_eq!(decide(&p(role, org_a), Action::Read, register).is_allowed(), read, "{role:?}");
+            assert_eq!(decide(&p(role, org_a), Action::Update, register).is_allowed(), update, "{role:?}");
+        }
+        assert_eq!(decide(&p(Role::OrgAdmin, org_b), Action::Read, register), hidden(), "another organisation cannot learn anything");
+        assert_eq!(decide(&p(Role::Analyst, org_b), Action::Update, register), hidden());
+        assert!(decide(&p(Role::InstanceAdmin, org_b), Action::Update, register).is_allowed());
+        assert!(!decide(&Principal::Anonymous, Action::Read, register).is_allowed());
     }
 }

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A unique constraint: `field` already has this value.
     #[error("{field} is already taken")]
     Duplicate { field: &'static str },
+    /// A value the caller handed over breaks a limit or rule of the store (field and reason).
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
     /// A row could not be decoded into a domain value (should never happen).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

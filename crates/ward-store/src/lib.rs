@@ -14,6 +14,7 @@ mod groups;
 mod incidents;
 mod rollup;
 mod obligations;
+pub mod risk;
 mod sharing;
 mod sightings;
 pub mod time;

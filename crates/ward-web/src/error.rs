@@ -77,6 +77,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict { current } => ApiError::PreconditionFailed { current },
             StoreError::Duplicate { field } => ApiError::Conflict { field },
+            StoreError::Invalid { field, reason } => ApiError::field(field, reason),
             StoreError::Connect(..) => ApiError::Unavailable,
             e if e.is_unavailable() => ApiError::Unavailable,
             other => ApiError::Internal(other.to_string()),

@@ -12,7 +12,8 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod obligations;
-mod pages;
+pub(crate) mod pages;
+pub mod risk;
 pub mod share;
 pub mod taxii;
 
@@ -74,6 +75,9 @@ pub fn router(state: AppState) -> Router {
         .route("/taxii2/", get(taxii::discovery))
         .nest("/taxii2", taxii::routes())
         .merge(pages::routes())
+        // Continuous risk management (issue 8): the register's pages and its REST export.
+        .merge(pages::risk::routes())
+        .route("/api/v1/orgs/{id}/risk/assessments", get(api::risk::assessments))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

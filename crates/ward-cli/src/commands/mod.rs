@@ -11,6 +11,7 @@ pub mod match_store;
 pub mod stats;
 pub mod incident;
 pub mod obligations;
+pub mod risk;
 pub mod serve;
 pub mod sharing;
 pub mod verify;

@@ -55,10 +55,29 @@ pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr
             }
         })
     };
+    // Posture is a function of the day: record it hourly (one row per day), so every
+    // organisation's trend has a point for each day the server ran.
+    let snapshots = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            // The first a minute after start, so start-up (and a quick restart) stays light.
+            let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+            let mut tick = tokio::time::interval_at(first, ward_web::risk::SNAPSHOT_INTERVAL);
+            loop {
+                tick.tick().await;
+                let now = jiff::Timestamp::now();
+                match ward_web::risk::snapshot_all(&store, ward_web::risk::day_of(now), now).await {
+                    Ok((orgs, rows)) => tracing::debug!(orgs, rows, "recorded today's risk posture"),
+                    Err(e) => tracing::warn!(error = %e, "could not record today's risk posture"),
+                }
+            }
+        })
+    };
     println!("ward is listening on http://{addr}/");
     tracing::info!(%addr, backend = ?store.backend(), "serving");
     ward_web::serve(listener, AppState::new(store.clone(), config), shutdown_signal()).await?;
     periodic.abort();
+    snapshots.abort();
     let signed = super::keys::checkpoint(&store, &key, "shutdown").await;
     store.close().await;
     signed?;

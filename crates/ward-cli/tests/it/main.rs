@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod detect;
 mod obligations;
+mod risk;
 mod support;
 mod taxii;
 mod tracer;

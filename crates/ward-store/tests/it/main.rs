@@ -3,5 +3,6 @@
 
 mod conformance;
 mod harness;
+mod risk;
 mod sharing;
 mod sightings;

@@ -7,6 +7,7 @@ mod imports;
 mod incidents;
 pub mod sightings;
 pub mod openapi;
+pub mod risk;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};

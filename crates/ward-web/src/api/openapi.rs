@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, imports, incidents, sightings};
+use super::{accounts, imports, incidents, risk, sightings};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,11 +13,11 @@ use super::{accounts, imports, incidents, sightings};
         incidents::list, incidents::create, incidents::get_one, incidents::patch, incidents::versions, incidents::version,
         accounts::me, accounts::list_orgs, accounts::create_org, accounts::get_org, accounts::list_users, accounts::create_user,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token, imports::create,
-        sightings::report, sightings::aggregate,
+        sightings::report, sightings::aggregate, risk::assessments,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
-    tags((name = "incidents"), (name = "accounts"), (name = "imports"), (name = "sightings"))
+    tags((name = "incidents"), (name = "accounts"), (name = "imports"), (name = "sightings"), (name = "risk"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ pub(crate) mod obligations;
 mod share;
 mod sharing;
 mod sightings;
+pub(crate) mod risk;
 mod tracer;
 mod map;
 
@@ -113,6 +114,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                                 li { a href="/obligations" { "Obligations" } }
                                 li { a href="/sightings" { "Sightings" } }
                                 li { a href="/sharing" { "Sharing" } }
+                                li { a href="/risk" { "Risk" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }

@@ -105,6 +105,25 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/incidents/{amber}/share"), None, [303, 404, 200, 200, 403, 403, 404]),
         ("GET", format!("/incidents/{green}/share"), None, [303, 403, 200, 200, 403, 403, 403]),
         ("POST", format!("/incidents/{amber}/share"), None, [303, 403, 403, 403, 403, 403, 403]),
+        // Risk register: the organisation's own (the instance administrator too); another
+        // organisation learns nothing (404). Forms need a session's CSRF token, so every
+        // bearer-only POST is 403.
+        ("GET", "/risk".into(), None, [303; 7]),
+        ("GET", format!("/orgs/{org_a}/risk"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/risk?on=2027-01-01"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/risk/report"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/risk/export.json"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/risk/frameworks/hph-cpg"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/orgs/{org_a}/risk/frameworks/no-such-framework"), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("POST", format!("/orgs/{org_a}/risk/frameworks/hph-cpg"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/orgs/{org_a}/risk/frameworks/hph-cpg/evidence"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/orgs/{org_a}/risk/findings/00000000-0000-7000-8000-000000000000/mitigate"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("/orgs/{org_a}/assets"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("POST", format!("/orgs/{org_a}/assets"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("/orgs/{org_a}/assets/00000000-0000-7000-8000-000000000000"), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("POST", format!("/orgs/{org_a}/assets/00000000-0000-7000-8000-000000000000"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("/api/v1/orgs/{org_a}/risk/assessments"), None, [401, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/api/v1/orgs/{org_a}/risk/assessments?on=2027-01-01"), None, [401, 404, 200, 200, 200, 200, 200]),
     ]
 }
 

@@ -10,5 +10,6 @@ mod openapi;
 mod pages;
 mod share;
 mod sightings;
+mod risk;
 mod tracer;
 mod taxii;
