@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::MatchError;
-use crate::hashing::{domain_hash, hash_bytes, hash_u32, label_step, IdentityHasher};
+use crate::hashing::{domain_hash, hash_bytes, hash_u32, label_step, label_step_lower, IdentityHasher};
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::normalize::{self, IpNet, NormalizedKey};
 use crate::warninglist::WarningLists;
@@ -330,6 +330,19 @@ impl<'a> View<'a> {
             return None;
         }
         let h = label_step(label_step(self.seed, last), second);
+        let word = self.dom_bloom.get(((h >> 40) as usize) & (self.dom_bloom.len() - 1))?;
+        Some((h, word))
+    }
+
+    /// [`View::domain_prefilter_labels`] for the labels `buf[second..last_dot]` and
+    /// `buf[last_dot + 1..end]` (ASCII, any case), hashed in place: no copy, lowercased
+    /// eight bytes at a time.
+    #[inline]
+    pub(crate) fn domain_prefilter_span(&self, buf: &[u8], second: usize, last_dot: usize, end: usize) -> Option<(u64, &'a u64)> {
+        if self.label_mask & 0b10 != 0 || self.dom_bloom.is_empty() {
+            return None;
+        }
+        let h = label_step_lower(label_step_lower(self.seed, buf, last_dot + 1, end), buf, second, last_dot);
         let word = self.dom_bloom.get(((h >> 40) as usize) & (self.dom_bloom.len() - 1))?;
         Some((h, word))
     }

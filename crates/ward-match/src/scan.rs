@@ -16,7 +16,7 @@
 use crate::compiled::View;
 use crate::hashing::hash_bytes;
 use crate::normalize::{self, is_email_local_byte};
-use crate::simd::candidates64;
+use crate::simd::{candidates64, word_masks64, WordMasks};
 use crate::{MAX_DOMAIN_BYTES, MAX_URL_BYTES, MAX_WORD_BYTES};
 
 /// A hit: the matched text's byte range in the scanned buffer, its line (0-based,
@@ -62,6 +62,13 @@ pub fn is_scheme_byte(b: u8) -> bool {
 
 /// Scans `buf`, appending hits (in no particular order) to `hits`; returns the number
 /// of newlines in `buf` (counted on the way, from the same SIMD pass).
+///
+/// The hot loop: one SIMD pass classifies each 64-byte block into masks; only words
+/// holding a candidate byte (`.`, `:`, `@`, or an all-hex 16-byte block) are looked at,
+/// and a word of at most 64 bytes is examined through its own masks ([`WordMasks`]) —
+/// split at `:` and `@`, labels found, ASCII checked, all without a byte loop — so that
+/// most words (timestamps, counters, `key:` prefixes) are dropped after a few mask
+/// operations and the others are reduced to one hash before any table is touched.
 pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
     let want_hex = !view.digest.is_empty();
     let mut pos = 0usize;
@@ -78,7 +85,7 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
             tail[..n - pos].copy_from_slice(&buf[pos..]);
             candidates64(&tail)
         };
-        let crate::simd::Masks { special, hex, newline, word, colon, at } = masks;
+        let crate::simd::Masks { special, hex, newline, word, colon, at, dot, high } = masks;
         let mut cand = special | if want_hex { hex } else { 0 };
         if pos + 64 > n {
             cand &= (1u64 << (n - pos)) - 1;
@@ -90,17 +97,24 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
             let bit = cand.trailing_zeros();
             let p = pos + bit as usize;
             let (ws, we) = word_bounds_masked(buf, pos, word, bit, p);
-            out.line = lines + u64::from((newline & ((1u64 << bit) - 1)).count_ones());
-            // What the word holds, from the masks when it lies inside this block.
-            let shape = if ws >= pos && we <= pos + 64 && we > ws {
-                let lo = ws - pos;
-                let range = (u64::MAX >> (64 - (we - ws))) << lo;
-                let dots = special & !colon & !at & range;
-                WordShape { colons: (colon & range).count_ones(), has_at: at & range != 0, has_dot: dots != 0 }
+            // The line is worked out only for hits: keep its parts.
+            out.line_base = lines;
+            out.line_mask = newline & ((1u64 << bit) - 1);
+            let len = we - ws;
+            if len > 0 && len <= 64 {
+                // The word's own masks: shifted out of this block's when it lies inside
+                // it, else classified again from its first byte (words across an edge).
+                let wm = if ws >= pos && we <= pos + 64 {
+                    let lo = ws - pos;
+                    let keep = low_bits(len);
+                    WordMasks { dot: (dot >> lo) & keep, colon: (colon >> lo) & keep, at: (at >> lo) & keep, high: (high >> lo) & keep }
+                } else {
+                    word_masks_at(buf, ws, len)
+                };
+                process_word_fast(view, buf, ws, we, wm, &mut out);
             } else {
-                WordShape::of(&buf[ws..we])
-            };
-            process_word(view, buf, ws, we, shape, &mut out);
+                process_word(view, buf, ws, we, WordShape::of(&buf[ws..we]), &mut out);
+            }
             done = we.max(p + 1);
             cand = clear_below(cand, done - pos);
         }
@@ -109,6 +123,221 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
     }
     out.flush(view, buf);
     lines
+}
+
+/// The low `n` bits set (`n` in 0..=64), without a branch.
+#[inline]
+fn low_bits(n: usize) -> u64 {
+    ((1u128 << n) - 1) as u64
+}
+
+/// Bits `s..e` set (`s <= e <= 64`).
+#[inline]
+fn bit_range(s: usize, e: usize) -> u64 {
+    low_bits(e) & !low_bits(s)
+}
+
+/// Index of the highest set bit (`m != 0`).
+#[inline]
+fn top_bit(m: u64) -> usize {
+    63 - m.leading_zeros() as usize
+}
+
+/// [`normalize::parse_ipv4`] of `buf[ws + s..ws + e]` whose three dots are the bits of
+/// `dots` (word-relative): the octets' bounds come from the mask, so each octet is
+/// checked and converted on its own (1 to 3 digits, no leading zero, at most 255).
+#[inline]
+fn parse_ipv4_dots(buf: &[u8], ws: usize, s: usize, e: usize, dots: u64) -> Option<u32> {
+    let mut ip = 0u32;
+    let mut a = s;
+    let mut d = dots;
+    for k in 0..4 {
+        let b = if k < 3 {
+            let t = d.trailing_zeros() as usize;
+            d &= d.wrapping_sub(1);
+            t
+        } else {
+            e
+        };
+        let octet = buf.get(ws + a..ws + b)?;
+        if octet.is_empty() || octet.len() > 3 || (octet.len() > 1 && octet[0] == b'0') {
+            return None;
+        }
+        let mut v = 0u32;
+        for &c in octet {
+            let digit = c.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            v = v * 10 + u32::from(digit);
+        }
+        if v > 255 {
+            return None;
+        }
+        ip = (ip << 8) | v;
+        a = b + 1;
+    }
+    Some(ip)
+}
+
+/// True when exactly three bits of `m` are set (no popcount: not in the x86-64 baseline).
+#[inline]
+fn has_three_bits(m: u64) -> bool {
+    let m = m & m.wrapping_sub(1);
+    let m = m & m.wrapping_sub(1);
+    m != 0 && m & (m - 1) == 0
+}
+
+/// [`WordMasks`] of the word `buf[ws..ws + len]` (`len <= 64`), classified afresh.
+#[inline]
+fn word_masks_at(buf: &[u8], ws: usize, len: usize) -> WordMasks {
+    let m = if let Some(Ok(block)) = buf.get(ws..ws + 64).map(<&[u8; 64]>::try_from) {
+        word_masks64(block)
+    } else {
+        let mut tail = [0u8; 64];
+        tail[..len].copy_from_slice(&buf[ws..ws + len]);
+        word_masks64(&tail)
+    };
+    let keep = low_bits(len);
+    WordMasks { dot: m.dot & keep, colon: m.colon & keep, at: m.at & keep, high: m.high & keep }
+}
+
+/// [`process_word`] for a word of 1 to 64 bytes, driven by its masks (bit i = byte
+/// `ws + i`). Same semantics; `tests::fast_word_path_agrees_with_byte_path` checks it.
+#[inline]
+fn process_word_fast(view: &View<'_>, buf: &[u8], ws: usize, we: usize, m: WordMasks, out: &mut Sink) {
+    let len = we - ws;
+    if m.colon != 0 && buf[we - 1] == b':' && !view.url.is_empty() && buf[we..].starts_with(b"//") {
+        url_candidate(view, buf, we - 1, out);
+    }
+    if len >= 32 && !view.digest.is_empty() {
+        hex_runs(view, buf, ws, we, out);
+    }
+    if m.dot | m.colon | m.at == 0 {
+        return;
+    }
+    if m.colon & (m.colon.wrapping_sub(1)) != 0 && maybe_ipv6_colons(m.colon, m.dot != 0) {
+        if let Some(ip) = parse_ipv6(&buf[ws..we]) {
+            if view.has_ip() {
+                if let Some(g) = view.lookup_v6(ip) {
+                    out.push(Hit { start: ws, end: we, group: g, line: 0 });
+                }
+            }
+            return;
+        }
+    }
+    let interesting = m.dot | m.at;
+    if interesting == 0 {
+        return;
+    }
+    // Parts between `:` as bit masks; only those with a `.` or an `@` can hold a host or
+    // an address.
+    let mut rest = low_bits(len);
+    let mut colons = m.colon;
+    while colons != 0 {
+        let c = colons & colons.wrapping_neg();
+        let part = rest & (c - 1);
+        if part & interesting != 0 {
+            process_part_fast(view, buf, ws, part, m, out);
+        }
+        rest &= !(c | (c - 1));
+        colons &= colons - 1;
+    }
+    if rest & interesting != 0 {
+        process_part_fast(view, buf, ws, rest, m, out);
+    }
+}
+
+/// With two or more `:` (mask `colon`), whether the word can be an IPv6 address: with
+/// `::` anything up to 7 colons, else exactly 7 (6 before a dotted quad), so timestamps
+/// (`10:15:32.1`) and MAC addresses never reach the parser.
+#[inline]
+fn maybe_ipv6_colons(colon: u64, has_dot: bool) -> bool {
+    let double = colon & (colon >> 1) != 0;
+    if !double {
+        // Fewer than six colons: clearing the five lowest leaves nothing.
+        let mut r = colon;
+        for _ in 0..5 {
+            r &= r.wrapping_sub(1);
+        }
+        if r == 0 {
+            return false;
+        }
+    }
+    let n = colon.count_ones();
+    n <= 7 && (double || n == 7 || (n == 6 && has_dot))
+}
+
+/// [`process_part`] on the part of the word at `ws` whose bytes are the bits of `part`
+/// (contiguous, non-empty): dots trimmed at both ends, then host or `local@host`.
+#[inline]
+fn process_part_fast(view: &View<'_>, buf: &[u8], ws: usize, part: u64, m: WordMasks, out: &mut Sink) {
+    let inner = part & !m.dot;
+    if inner == 0 {
+        return;
+    }
+    let (s, e) = (inner.trailing_zeros() as usize, top_bit(inner) + 1);
+    let ats = m.at & bit_range(s, e);
+    if ats != 0 {
+        let at = top_bit(ats);
+        if !view.email.is_empty() {
+            email_candidate(view, buf, ws + at, ws + e, out);
+        }
+        let host = bit_range(at + 1, e) & !m.dot;
+        if host != 0 {
+            process_host_fast(view, buf, ws, host.trailing_zeros() as usize, top_bit(host) + 1, m, out);
+        }
+        return;
+    }
+    process_host_fast(view, buf, ws, s, e, m, out);
+}
+
+/// [`process_host`] on word-relative offsets `s..e`: IPv4 if a strict dotted quad,
+/// else a domain candidate reduced to the hash of its last two labels.
+#[inline]
+fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, s: usize, e: usize, m: WordMasks, out: &mut Sink) {
+    if s >= e {
+        return;
+    }
+    let dots = m.dot & bit_range(s, e);
+    if dots == 0 {
+        return; // neither a dotted quad nor a name with a dot
+    }
+    let (as_, ae) = (ws + s, ws + e);
+    let first = buf[as_];
+    // A dotted quad has exactly three dots and 7 to 15 bytes.
+    if first.is_ascii_digit() && (7..=15).contains(&(e - s)) && has_three_bits(dots) {
+        if let Some(ip) = parse_ipv4_dots(buf, ws, s, e, dots) {
+            if let Some(word) = view.v4_filter_word(ip) {
+                out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, Some(word));
+            }
+            return;
+        }
+    }
+    if !view.has_domains() {
+        return;
+    }
+    // The last label must start with a letter (or be non-ASCII: IDN).
+    let last_dot = top_bit(dots);
+    let Some(&tld) = buf.get(ws + last_dot + 1).filter(|_| last_dot + 1 < e) else { return };
+    if !(tld.is_ascii_alphabetic() || tld >= 0x80) {
+        return;
+    }
+    if m.high & bit_range(s, e) != 0 {
+        // IDN: rare; convert and look up at once.
+        process_host(view, buf, as_, ae, out);
+        return;
+    }
+    if dots & (dots >> 1) != 0 {
+        return; // an empty label (`a..b`): not a host name
+    }
+    let rest = dots & !(1u64 << last_dot);
+    let second = if rest == 0 { s } else { top_bit(rest) + 1 };
+    if let Some((h2, word)) = view.domain_prefilter_span(buf, ws + second, ws + last_dot, ae) {
+        out.defer(view, buf, Deferred::Domain { s: as_, e: ae, h2 }, Some(word));
+        return;
+    }
+    resolve_domain(view, buf, as_, ae, out);
 }
 
 /// Lookups waiting for their pre-filter word, which was prefetched when they were
@@ -132,21 +361,31 @@ enum Deferred {
 /// Collects hits, and queues lookups (see [`DEFER_QUEUE`]).
 pub(crate) struct Sink<'h> {
     hits: &'h mut Vec<Hit>,
-    queue: [(Deferred, u64); DEFER_QUEUE],
+    /// Queued lookups with the line of their word as (`line_base`, `line_mask`).
+    queue: [(Deferred, u64, u64); DEFER_QUEUE],
     head: usize,
     len: usize,
-    /// Line (0-based) of the word being examined.
-    line: u64,
+    /// The line (0-based) of the word being examined is `line_base` plus the number of
+    /// bits in `line_mask` (the newlines before it in its block): counted for hits only.
+    line_base: u64,
+    line_mask: u64,
 }
 
 impl<'h> Sink<'h> {
     fn new(hits: &'h mut Vec<Hit>) -> Sink<'h> {
-        Sink { hits, queue: [(Deferred::V4 { s: 0, e: 0, ip: 0 }, 0); DEFER_QUEUE], head: 0, len: 0, line: 0 }
+        Sink {
+            hits,
+            queue: [(Deferred::V4 { s: 0, e: 0, ip: 0 }, 0, 0); DEFER_QUEUE],
+            head: 0,
+            len: 0,
+            line_base: 0,
+            line_mask: 0,
+        }
     }
 
     #[inline]
     fn push(&mut self, mut hit: Hit) {
-        hit.line = self.line;
+        hit.line = self.line_base + u64::from(self.line_mask.count_ones());
         self.hits.push(hit);
     }
 
@@ -159,18 +398,18 @@ impl<'h> Sink<'h> {
             self.resolve_oldest(view, buf);
         }
         let slot = (self.head + self.len) % DEFER_QUEUE;
-        self.queue[slot] = (d, self.line);
+        self.queue[slot] = (d, self.line_base, self.line_mask);
         self.len += 1;
     }
 
     fn resolve_oldest(&mut self, view: &View<'_>, buf: &[u8]) {
-        let (d, line) = self.queue[self.head];
+        let (d, base, mask) = self.queue[self.head];
         self.head = (self.head + 1) % DEFER_QUEUE;
         self.len -= 1;
-        let saved = self.line;
-        self.line = line;
+        let saved = (self.line_base, self.line_mask);
+        (self.line_base, self.line_mask) = (base, mask);
         resolve(view, buf, d, self);
-        self.line = saved;
+        (self.line_base, self.line_mask) = saved;
     }
 
     fn flush(&mut self, view: &View<'_>, buf: &[u8]) {
@@ -646,6 +885,9 @@ fn hex_runs(view: &View<'_>, buf: &[u8], ws: usize, we: usize, out: &mut Sink) {
             i += 1;
         }
         let run = &buf[start..i];
+        if !matches!(run.len(), 32 | 40 | 64) {
+            continue;
+        }
         let mut digest = [0u8; 32];
         if let Some(n) = normalize::decode_hex_digest(run, &mut digest) {
             let h = hash_bytes(view.seed, &digest[..n]);
@@ -703,6 +945,101 @@ pub(crate) fn refang_line(line: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference path: every word found with byte loops and examined by the
+    /// byte-based `process_word` (what the scanner did before the mask-driven path).
+    fn scan_bytewise(view: &View<'_>, buf: &[u8]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut out = Sink::new(&mut hits);
+        let mut i = 0;
+        let mut line = 0u64;
+        while i < buf.len() {
+            if !WORD[usize::from(buf[i])] {
+                line += u64::from(buf[i] == b'\n');
+                i += 1;
+                continue;
+            }
+            let (ws, we) = word_bounds(buf, i);
+            out.line_base = line;
+            out.line_mask = 0;
+            process_word(view, buf, ws, we, WordShape::of(&buf[ws..we]), &mut out);
+            i = we;
+        }
+        out.flush(view, buf);
+        hits.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+        hits
+    }
+
+    #[test]
+    fn fast_word_path_agrees_with_byte_path() {
+        let indicators = [
+            "evil.com", "a.b.example.org", "1.2.3.4", "10.0.0.0/8", "1.2.0.0/16", "2001:db8::/32", "bad@evil.com",
+            "http://evil.com/a", "d41d8cd98f00b204e9800998ecf8427e", "xn--bcher-kva.de", "Ab.Cd",
+        ];
+        let set = crate::IndicatorSet::builder()
+            .warning_lists(crate::WarningLists::none())
+            .extend(indicators.iter().map(|v| crate::Indicator::detect(v).expect("indicator")))
+            .build()
+            .expect("set");
+        let view = set.view();
+        let pieces: [&[u8]; 30] = [
+            b"evil.com", b"EVIL.COM", b"a.b.example.org", b"1.2.3.4", b"10.1.2.3", b"1.2.3.45", b"01.2.3.4", b"1.2.200.9",
+            b"2001:db8::1", b"::ffff:1.2.3.4", b"bad@evil.com", b"x@Evil.com.", b"http://evil.com/a", b"d41d8cd98f00b204e9800998ecf8427e",
+            b"b\xc3\xbccher.de", b"ab.cd", b".", b":", b"@", b"..", b"10:15:32.123", b"52:54:00:aa:bb:cc", b"a", b"-", b"_",
+            b" ", b"\n", b"=", b"/", b"0",
+        ];
+        let mut state = 0x0123_4567_89ab_cdefu64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut total = 0;
+        for round in 0..3000 {
+            let mut buf = Vec::new();
+            let target = 20 + (next() % 300) as usize;
+            while buf.len() < target {
+                let r = next();
+                buf.extend_from_slice(pieces[(r % pieces.len() as u64) as usize]);
+                if r % 7 == 0 {
+                    buf.push(b' ');
+                }
+            }
+            // Also words over 64 bytes, and words across block edges at every offset.
+            if round % 10 == 0 {
+                buf.extend(std::iter::repeat_n(b'a', 60));
+                buf.extend_from_slice(b".evil.com");
+            }
+            let mut fast = Vec::new();
+            scan(&view, &buf, &mut fast);
+            fast.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+            assert_eq!(fast, scan_bytewise(&view, &buf), "{}", String::from_utf8_lossy(&buf));
+            total += fast.len();
+        }
+        assert!(total > 5_000, "the random lines should hold many hits, got {total}");
+    }
+
+    #[test]
+    fn mask_ipv4_parser_agrees_with_strict_parser() {
+        let alphabet = b"0123456789.0125";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50_000 {
+            let mut b = [0u8; 15];
+            let len = 7 + (state % 9) as usize;
+            for x in b.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *x = alphabet[(state % alphabet.len() as u64) as usize];
+            }
+            let text = &b[..len];
+            let dots = text.iter().enumerate().filter(|(_, &c)| c == b'.').fold(0u64, |m, (i, _)| m | 1 << i);
+            if has_three_bits(dots) {
+                assert_eq!(parse_ipv4_dots(text, 0, 0, len, dots), normalize::parse_ipv4(text), "{}", String::from_utf8_lossy(text));
+            }
+        }
+    }
 
     #[test]
     fn masked_word_bounds_agree_with_byte_loops() {

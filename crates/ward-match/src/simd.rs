@@ -22,8 +22,12 @@ pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
     let mut word = 0u64;
     let mut colon = 0u64;
     let mut at = 0u64;
+    let mut dot = 0u64;
+    let mut high = 0u64;
     for (i, &b) in block.iter().enumerate() {
         special |= u64::from(is_special(b)) << i;
+        dot |= u64::from(b == b'.') << i;
+        high |= u64::from(b >= 0x80) << i;
         colon |= u64::from(b == b':') << i;
         at |= u64::from(b == b'@') << i;
         newline |= u64::from(b == b'\n') << i;
@@ -35,7 +39,15 @@ pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
             hex |= 1u64 << (q * 16);
         }
     }
-    Masks { special, hex, newline, word, colon, at }
+    Masks { special, hex, newline, word, colon, at, dot, high }
+}
+
+/// Scalar reference for [`word_masks64`].
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+pub(crate) fn word_masks64_scalar(block: &[u8; 64]) -> WordMasks {
+    let m = candidates64_scalar(block);
+    WordMasks { dot: m.dot, colon: m.colon, at: m.at, high: m.high }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -50,9 +62,11 @@ mod sse2 {
         set_splat_i8_m128i(b as i8)
     }
 
-    /// (special-byte mask, all-hex, newline mask, word-byte mask, colon mask, at mask).
+    /// (special-byte mask, all-hex, newline mask, word-byte mask, colon mask, at mask,
+    /// dot mask, high-bit mask).
     #[inline(always)]
-    fn classify16(chunk: &[u8; 16]) -> (u32, bool, u32, u32, u32, u32) {
+    #[allow(clippy::type_complexity)]
+    fn classify16(chunk: &[u8; 16]) -> (u32, bool, u32, u32, u32, u32, u32, u32) {
         let v = load_unaligned_m128i(chunk);
         let dot = cmp_eq_mask_i8_m128i(v, splat(b'.'));
         let colon = cmp_eq_mask_i8_m128i(v, splat(b':'));
@@ -71,10 +85,29 @@ mod sse2 {
         let underscore = cmp_eq_mask_i8_m128i(v, splat(b'_'));
         let punct = bitor_m128i(bitor_m128i(dot, colon), bitor_m128i(at, bitor_m128i(dash, underscore)));
         let word_ascii = bitor_m128i(bitor_m128i(is_digit, is_alpha), punct);
-        let word = (move_mask_i8_m128i(word_ascii) | move_mask_i8_m128i(v)) as u32 & 0xffff;
+        let high = move_mask_i8_m128i(v) as u32 & 0xffff;
+        let word = (move_mask_i8_m128i(word_ascii) as u32 & 0xffff) | high;
         let colon_bits = move_mask_i8_m128i(colon) as u32 & 0xffff;
         let at_bits = move_mask_i8_m128i(at) as u32 & 0xffff;
-        (special, hex, newline, word, colon_bits, at_bits)
+        let dot_bits = move_mask_i8_m128i(dot) as u32 & 0xffff;
+        (special, hex, newline, word, colon_bits, at_bits, dot_bits, high)
+    }
+
+    /// Only the masks a word's shape needs: `.`, `:`, `@`, high bit (four compares).
+    #[inline(always)]
+    pub(super) fn word_masks64(block: &[u8; 64]) -> super::WordMasks {
+        let mut m = super::WordMasks { dot: 0, colon: 0, at: 0, high: 0 };
+        for (q, chunk) in block.chunks_exact(16).enumerate() {
+            let mut c = [0u8; 16];
+            c.copy_from_slice(chunk);
+            let v = load_unaligned_m128i(&c);
+            let bits = |x: m128i| u64::from(move_mask_i8_m128i(x) as u32 & 0xffff) << (q * 16);
+            m.dot |= bits(cmp_eq_mask_i8_m128i(v, splat(b'.')));
+            m.colon |= bits(cmp_eq_mask_i8_m128i(v, splat(b':')));
+            m.at |= bits(cmp_eq_mask_i8_m128i(v, splat(b'@')));
+            m.high |= bits(v);
+        }
+        m
     }
 
     #[inline(always)]
@@ -85,18 +118,22 @@ mod sse2 {
         let mut word = 0u64;
         let mut colon = 0u64;
         let mut at = 0u64;
+        let mut dot = 0u64;
+        let mut high = 0u64;
         for (q, chunk) in block.chunks_exact(16).enumerate() {
             let mut c = [0u8; 16];
             c.copy_from_slice(chunk);
-            let (s, h, n, w, co, a) = classify16(&c);
+            let (s, h, n, w, co, a, d, hi) = classify16(&c);
             special |= u64::from(s) << (q * 16);
             hex |= u64::from(h) << (q * 16);
             newline |= u64::from(n) << (q * 16);
             word |= u64::from(w) << (q * 16);
             colon |= u64::from(co) << (q * 16);
             at |= u64::from(a) << (q * 16);
+            dot |= u64::from(d) << (q * 16);
+            high |= u64::from(hi) << (q * 16);
         }
-        super::Masks { special, hex, newline, word, colon, at }
+        super::Masks { special, hex, newline, word, colon, at, dot, high }
     }
 }
 
@@ -112,6 +149,32 @@ pub(crate) struct Masks {
     pub(crate) word: u64,
     pub(crate) colon: u64,
     pub(crate) at: u64,
+    pub(crate) dot: u64,
+    /// Bytes >= 0x80 (non-ASCII).
+    pub(crate) high: u64,
+}
+
+/// The masks that describe one word (bit i = byte i of the word): enough to split it
+/// at `:` and `@`, find its labels and tell ASCII from IDN without reading its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WordMasks {
+    pub(crate) dot: u64,
+    pub(crate) colon: u64,
+    pub(crate) at: u64,
+    pub(crate) high: u64,
+}
+
+/// The [`WordMasks`] of a 64-byte block (for words that cross a block edge).
+#[inline(always)]
+pub(crate) fn word_masks64(block: &[u8; 64]) -> WordMasks {
+    #[cfg(target_arch = "x86_64")]
+    {
+        sse2::word_masks64(block)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        word_masks64_scalar(block)
+    }
 }
 
 /// The [`Masks`] of a 64-byte block.
@@ -157,6 +220,7 @@ mod tests {
                 block[16..32].copy_from_slice(b"0123456789abcdef");
             }
             assert_eq!(candidates64(&block), candidates64_scalar(&block), "{block:?}");
+            assert_eq!(word_masks64(&block), word_masks64_scalar(&block), "{block:?}");
         }
     }
 }
