@@ -60,8 +60,8 @@ pub(crate) fn label_step(h: u64, label: &[u8]) -> u64 {
     fmix(x)
 }
 
-/// ASCII-lowercases the eight bytes packed in `x` (SWAR: only `A`–`Z` change; bytes
-/// >= 0x80 are left alone), so a host label is lowercased 8 bytes per step instead of
+/// ASCII-lowercases the eight bytes packed in `x` (SWAR: only `A`–`Z` change, non-ASCII
+/// bytes are left alone), so a host label is lowercased 8 bytes per step instead of
 /// byte by byte into a copy.
 #[inline]
 pub(crate) fn lower8(x: u64) -> u64 {
@@ -91,14 +91,27 @@ fn load_masked(buf: &[u8], i: usize, n: usize) -> u64 {
 /// to `label_step(h, &buf[s..e].to_ascii_lowercase())` (tested below).
 #[inline]
 pub(crate) fn label_step_lower(h: u64, buf: &[u8], s: usize, e: usize) -> u64 {
-    let mut x = h.rotate_left(23) ^ ((e - s) as u64).wrapping_mul(K);
+    fmix(mix_lower(h.rotate_left(23) ^ ((e - s) as u64).wrapping_mul(K), buf, s, e))
+}
+
+/// [`hash_bytes`] of the ASCII-lowercased `buf[s..e]`, without copying it.
+#[inline]
+pub(crate) fn hash_bytes_lower(seed: u64, buf: &[u8], s: usize, e: usize) -> u64 {
+    fmix(mix_lower(seed ^ ((e - s) as u64).wrapping_mul(K), buf, s, e))
+}
+
+/// The multiply-rotate rounds of [`hash_bytes`] over lowercased `buf[s..e]`.
+#[inline]
+fn mix_lower(mut x: u64, buf: &[u8], s: usize, e: usize) -> u64 {
     let mut i = s;
-    while i < e {
-        let n = (e - i).min(8);
-        x = (x ^ lower8(load_masked(buf, i, n))).wrapping_mul(K).rotate_left(31);
-        i += n;
+    while e - i > 8 {
+        x = (x ^ lower8(load_masked(buf, i, 8))).wrapping_mul(K).rotate_left(31);
+        i += 8;
     }
-    fmix(x)
+    if e > i {
+        x = (x ^ lower8(load_masked(buf, i, e - i))).wrapping_mul(K).rotate_left(31);
+    }
+    x
 }
 
 /// Hash of every label suffix of a lowercase name, from the shortest (last label)
@@ -186,6 +199,7 @@ mod tests {
                 for buf in [&text[..], &text[..e]] {
                     let want = label_step(7, &buf[s..e].to_ascii_lowercase());
                     assert_eq!(label_step_lower(7, buf, s, e), want, "{s}..{e}");
+                    assert_eq!(hash_bytes_lower(7, buf, s, e), hash_bytes(7, &buf[s..e].to_ascii_lowercase()));
                 }
             }
         }

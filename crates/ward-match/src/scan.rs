@@ -14,7 +14,7 @@
 //!   domain name if it has a dot, no empty label and a last label starting with a letter.
 
 use crate::compiled::View;
-use crate::hashing::hash_bytes;
+use crate::hashing::{hash_bytes, hash_bytes_lower};
 use crate::normalize::{self, is_email_local_byte};
 use crate::simd::{candidates64, word_masks64, WordMasks};
 use crate::{MAX_DOMAIN_BYTES, MAX_URL_BYTES, MAX_WORD_BYTES};
@@ -85,8 +85,11 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
             tail[..n - pos].copy_from_slice(&buf[pos..]);
             candidates64(&tail)
         };
-        let crate::simd::Masks { special, hex, newline, word, colon, at, dot, high } = masks;
-        let mut cand = special | if want_hex { hex } else { 0 };
+        let crate::simd::Masks { follow, hex, newline, word, colon, at, dot, high } = masks;
+        // A `:` matters only where an IPv6 address or a URL can go on after it.
+        let next_follows = buf.get(pos + 64).is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'/');
+        let colon_cand = colon & ((follow >> 1) | (u64::from(next_follows) << 63));
+        let mut cand = dot | at | colon_cand | if want_hex { hex } else { 0 };
         if pos + 64 > n {
             cand &= (1u64 << (n - pos)) - 1;
         }
@@ -111,7 +114,10 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
                 } else {
                     word_masks_at(buf, ws, len)
                 };
-                process_word_fast(view, buf, ws, we, wm, &mut out);
+                // A run of 32+ hex digits holds an aligned all-hex 16-byte block: a word
+                // inside this block without one has no digest.
+                let hexy = want_hex && len >= 32 && (ws < pos || we > pos + 64 || hex & (low_bits(len) << (ws - pos)) != 0);
+                process_word_fast(view, buf, ws, we, wm, hexy, &mut out);
             } else {
                 process_word(view, buf, ws, we, WordShape::of(&buf[ws..we]), &mut out);
             }
@@ -125,16 +131,16 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
     lines
 }
 
-/// The low `n` bits set (`n` in 0..=64), without a branch.
+/// The low `n` bits set (`n` in 1..=64).
 #[inline]
 fn low_bits(n: usize) -> u64 {
-    ((1u128 << n) - 1) as u64
+    u64::MAX >> (64 - n)
 }
 
-/// Bits `s..e` set (`s <= e <= 64`).
+/// Bits `lo..=hi` set (`lo <= hi < 64`).
 #[inline]
-fn bit_range(s: usize, e: usize) -> u64 {
-    low_bits(e) & !low_bits(s)
+fn span(lo: usize, hi: usize) -> u64 {
+    (u64::MAX << lo) & (u64::MAX >> (63 - hi))
 }
 
 /// Index of the highest set bit (`m != 0`).
@@ -205,12 +211,12 @@ fn word_masks_at(buf: &[u8], ws: usize, len: usize) -> WordMasks {
 /// [`process_word`] for a word of 1 to 64 bytes, driven by its masks (bit i = byte
 /// `ws + i`). Same semantics; `tests::fast_word_path_agrees_with_byte_path` checks it.
 #[inline]
-fn process_word_fast(view: &View<'_>, buf: &[u8], ws: usize, we: usize, m: WordMasks, out: &mut Sink) {
+fn process_word_fast(view: &View<'_>, buf: &[u8], ws: usize, we: usize, m: WordMasks, hexy: bool, out: &mut Sink) {
     let len = we - ws;
     if m.colon != 0 && buf[we - 1] == b':' && !view.url.is_empty() && buf[we..].starts_with(b"//") {
         url_candidate(view, buf, we - 1, out);
     }
-    if len >= 32 && !view.digest.is_empty() {
+    if hexy {
         hex_runs(view, buf, ws, we, out);
     }
     if m.dot | m.colon | m.at == 0 {
@@ -276,33 +282,32 @@ fn process_part_fast(view: &View<'_>, buf: &[u8], ws: usize, part: u64, m: WordM
     if inner == 0 {
         return;
     }
-    let (s, e) = (inner.trailing_zeros() as usize, top_bit(inner) + 1);
-    let ats = m.at & bit_range(s, e);
+    let ats = m.at & part;
     if ats != 0 {
         let at = top_bit(ats);
         if !view.email.is_empty() {
-            email_candidate(view, buf, ws + at, ws + e, out);
+            email_candidate(view, buf, ws + at, ws + top_bit(inner) + 1, out);
         }
-        let host = bit_range(at + 1, e) & !m.dot;
+        // The host: after the last `@`, dots trimmed at both ends.
+        let host = inner & !(u64::MAX >> (63 - at));
         if host != 0 {
-            process_host_fast(view, buf, ws, host.trailing_zeros() as usize, top_bit(host) + 1, m, out);
+            process_host_fast(view, buf, ws, span(host.trailing_zeros() as usize, top_bit(host)), m, out);
         }
         return;
     }
-    process_host_fast(view, buf, ws, s, e, m, out);
+    process_host_fast(view, buf, ws, span(inner.trailing_zeros() as usize, top_bit(inner)), m, out);
 }
 
-/// [`process_host`] on word-relative offsets `s..e`: IPv4 if a strict dotted quad,
+/// [`process_host`] on the host whose bytes are the bits of `host` (contiguous, no dot
+/// at either end) in the word at `ws`: IPv4 if a strict dotted quad,
 /// else a domain candidate reduced to the hash of its last two labels.
 #[inline]
-fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, s: usize, e: usize, m: WordMasks, out: &mut Sink) {
-    if s >= e {
-        return;
-    }
-    let dots = m.dot & bit_range(s, e);
+fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, host: u64, m: WordMasks, out: &mut Sink) {
+    let dots = m.dot & host;
     if dots == 0 {
         return; // neither a dotted quad nor a name with a dot
     }
+    let (s, e) = (host.trailing_zeros() as usize, top_bit(host) + 1);
     let (as_, ae) = (ws + s, ws + e);
     let first = buf[as_];
     // A dotted quad has exactly three dots and 7 to 15 bytes.
@@ -323,7 +328,7 @@ fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, s: usize, e: usize,
     if !(tld.is_ascii_alphabetic() || tld >= 0x80) {
         return;
     }
-    if m.high & bit_range(s, e) != 0 {
+    if m.high & host != 0 {
         // IDN: rare; convert and look up at once.
         process_host(view, buf, as_, ae, out);
         return;
@@ -713,13 +718,40 @@ fn resolve_domain(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sin
 
 /// `at` is the index of the `@`, `e` the end of the host part (dots trimmed).
 fn email_candidate(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut Sink) {
-    let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
-    let Some((_, len)) = email_key(buf, at, e, &mut key) else { return };
-    let h = hash_bytes(view.seed, &key[..len]);
+    // No local part (`@0x7f…` in BIND logs): nothing to build.
+    if at == 0 || !is_email_local_byte(buf[at - 1]) {
+        return;
+    }
+    let h = match email_span(buf, at, e) {
+        // The usual case: the address as written is its key once lowercased.
+        Some((ls, he)) => hash_bytes_lower(view.seed, buf, ls, he),
+        None => {
+            let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
+            let Some((_, len)) = email_key(buf, at, e, &mut key) else { return };
+            hash_bytes(view.seed, &key[..len])
+        }
+    };
     match view.email.bloom_word(h) {
         Some(word) => out.defer(view, buf, Deferred::Email { at, e, h }, Some(word)),
         None => email_candidate_full(view, buf, at, e, out),
     }
+}
+
+/// When the key of the address around the `@` at `at` is simply `buf[ls..he]`
+/// lowercased (ASCII host, no dot right after the `@`, lengths in bounds): `(ls, he)`.
+/// `None` means "build the key with [`email_key`]", not "no address".
+#[inline]
+fn email_span(buf: &[u8], at: usize, e: usize) -> Option<(usize, usize)> {
+    let mut ls = at;
+    while ls > 0 && is_email_local_byte(buf[ls - 1]) {
+        ls -= 1;
+    }
+    while ls < at && buf[ls] == b'.' {
+        ls += 1;
+    }
+    let (hs, he) = trim_dots(buf, at + 1, e);
+    let host = &buf[hs..he];
+    (ls < at && hs == at + 1 && he > hs && at - ls <= 256 && host.len() <= MAX_DOMAIN_BYTES && host.is_ascii()).then_some((ls, he))
 }
 
 /// The normalised address around the `@` at `at` into `key`: (start in `buf`, length).
@@ -784,11 +816,9 @@ fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
     };
     let host = host.strip_suffix(b".").unwrap_or(host);
     if host.first() != Some(&b'[') && host.is_ascii() && host.len() <= MAX_DOMAIN_BYTES && !host.is_empty() {
-        let mut lower = [0u8; MAX_DOMAIN_BYTES];
-        for (d, &b) in lower.iter_mut().zip(host) {
-            *d = b.to_ascii_lowercase();
-        }
-        let h = hash_bytes(view.seed, &lower[..host.len()]);
+        // The host's offset in `buf`, to hash it lowercased in place.
+        let hs = host.as_ptr() as usize - buf.as_ptr() as usize;
+        let h = hash_bytes_lower(view.seed, buf, hs, hs + host.len());
         match view.url_host.bloom_word(h) {
             Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, Some(word)),
             None => url_candidate_full(view, buf, colon, out),

@@ -3,21 +3,17 @@
 //! scalar loop computes the same masks.
 //!
 //! A candidate is a byte that starts the examination of a word:
-//! - every `.`, `:` and `@` (all domains, IPs, URLs and e-mail addresses contain one);
+//! - every `.` and `@` (all domain names, IPv4 addresses and e-mail addresses hold one);
+//! - every `:` followed by a hex digit, `:` or `/` (IPv6 addresses and URLs hold one;
+//!   `key:` prefixes and log-level tags do not);
 //! - the first byte of every aligned 16-byte sub-block made only of hex digits: a run of
 //!   32 or more hex digits (MD5, SHA-1, SHA-256) always contains such a block.
-
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-#[inline]
-fn is_special(b: u8) -> bool {
-    matches!(b, b'.' | b':' | b'@')
-}
 
 /// Scalar reference for [`candidates64`]; also used on other architectures.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline]
 pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
-    let mut special = 0u64;
+    let mut follow = 0u64;
     let mut newline = 0u64;
     let mut word = 0u64;
     let mut colon = 0u64;
@@ -25,7 +21,7 @@ pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
     let mut dot = 0u64;
     let mut high = 0u64;
     for (i, &b) in block.iter().enumerate() {
-        special |= u64::from(is_special(b)) << i;
+        follow |= u64::from(b.is_ascii_hexdigit() || b == b':' || b == b'/') << i;
         dot |= u64::from(b == b'.') << i;
         high |= u64::from(b >= 0x80) << i;
         colon |= u64::from(b == b':') << i;
@@ -39,7 +35,7 @@ pub(crate) fn candidates64_scalar(block: &[u8; 64]) -> Masks {
             hex |= 1u64 << (q * 16);
         }
     }
-    Masks { special, hex, newline, word, colon, at, dot, high }
+    Masks { follow, hex, newline, word, colon, at, dot, high }
 }
 
 /// Scalar reference for [`word_masks64`].
@@ -62,8 +58,8 @@ mod sse2 {
         set_splat_i8_m128i(b as i8)
     }
 
-    /// (special-byte mask, all-hex, newline mask, word-byte mask, colon mask, at mask,
-    /// dot mask, high-bit mask).
+    /// (follow mask: hex digit, `:` or `/`; all-hex; newline mask; word-byte mask; colon
+    /// mask; at mask; dot mask; high-bit mask).
     #[inline(always)]
     #[allow(clippy::type_complexity)]
     fn classify16(chunk: &[u8; 16]) -> (u32, bool, u32, u32, u32, u32, u32, u32) {
@@ -71,13 +67,15 @@ mod sse2 {
         let dot = cmp_eq_mask_i8_m128i(v, splat(b'.'));
         let colon = cmp_eq_mask_i8_m128i(v, splat(b':'));
         let at = cmp_eq_mask_i8_m128i(v, splat(b'@'));
-        let special = move_mask_i8_m128i(bitor_m128i(bitor_m128i(dot, colon), at)) as u32 & 0xffff;
         // Unsigned range checks: x in [lo, lo+n] <=> min(x - lo, n) == x - lo.
         let d = sub_i8_m128i(v, splat(b'0'));
         let is_digit = cmp_eq_mask_i8_m128i(min_u8_m128i(d, splat(9)), d);
         let l = sub_i8_m128i(bitor_m128i(v, splat(0x20)), splat(b'a'));
         let is_af = cmp_eq_mask_i8_m128i(min_u8_m128i(l, splat(5)), l);
-        let hex = move_mask_i8_m128i(bitor_m128i(is_digit, is_af)) & 0xffff == 0xffff;
+        let hex_digit = bitor_m128i(is_digit, is_af);
+        let hex = move_mask_i8_m128i(hex_digit) & 0xffff == 0xffff;
+        let slash = cmp_eq_mask_i8_m128i(v, splat(b'/'));
+        let follow = move_mask_i8_m128i(bitor_m128i(hex_digit, bitor_m128i(colon, slash))) as u32 & 0xffff;
         let newline = move_mask_i8_m128i(cmp_eq_mask_i8_m128i(v, splat(b'\n'))) as u32 & 0xffff;
         // Word bytes: alphanumerics, `.-_:@`, and bytes >= 0x80 (the sign bit).
         let is_alpha = cmp_eq_mask_i8_m128i(min_u8_m128i(l, splat(25)), l);
@@ -90,7 +88,7 @@ mod sse2 {
         let colon_bits = move_mask_i8_m128i(colon) as u32 & 0xffff;
         let at_bits = move_mask_i8_m128i(at) as u32 & 0xffff;
         let dot_bits = move_mask_i8_m128i(dot) as u32 & 0xffff;
-        (special, hex, newline, word, colon_bits, at_bits, dot_bits, high)
+        (follow, hex, newline, word, colon_bits, at_bits, dot_bits, high)
     }
 
     /// Only the masks a word's shape needs: `.`, `:`, `@`, high bit (four compares).
@@ -112,7 +110,7 @@ mod sse2 {
 
     #[inline(always)]
     pub(super) fn candidates64(block: &[u8; 64]) -> super::Masks {
-        let mut special = 0u64;
+        let mut follow = 0u64;
         let mut hex = 0u64;
         let mut newline = 0u64;
         let mut word = 0u64;
@@ -123,8 +121,8 @@ mod sse2 {
         for (q, chunk) in block.chunks_exact(16).enumerate() {
             let mut c = [0u8; 16];
             c.copy_from_slice(chunk);
-            let (s, h, n, w, co, a, d, hi) = classify16(&c);
-            special |= u64::from(s) << (q * 16);
+            let (f, h, n, w, co, a, d, hi) = classify16(&c);
+            follow |= u64::from(f) << (q * 16);
             hex |= u64::from(h) << (q * 16);
             newline |= u64::from(n) << (q * 16);
             word |= u64::from(w) << (q * 16);
@@ -133,15 +131,15 @@ mod sse2 {
             dot |= u64::from(d) << (q * 16);
             high |= u64::from(hi) << (q * 16);
         }
-        super::Masks { special, hex, newline, word, colon, at, dot, high }
+        super::Masks { follow, hex, newline, word, colon, at, dot, high }
     }
 }
 
 /// Bit masks of a 64-byte block; bit i is byte i.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Masks {
-    /// `.`, `:` or `@`.
-    pub(crate) special: u64,
+    /// Hex digits, `:` and `/`: what may follow the `:` of an IPv6 address or a URL.
+    pub(crate) follow: u64,
     /// First byte of an aligned 16-byte sub-block made only of hex digits.
     pub(crate) hex: u64,
     pub(crate) newline: u64,
