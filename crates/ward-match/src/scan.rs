@@ -166,20 +166,19 @@ fn parse_ipv4_dots(buf: &[u8], ws: usize, s: usize, e: usize, dots: u64) -> Opti
             e
         };
         let octet = buf.get(ws + a..ws + b)?;
-        if octet.is_empty() || octet.len() > 3 || (octet.len() > 1 && octet[0] == b'0') {
-            return None;
-        }
-        let mut v = 0u32;
-        for &c in octet {
-            let digit = c.wrapping_sub(b'0');
-            if digit > 9 {
-                return None;
+        let digit = |i: usize| octet[i].wrapping_sub(b'0');
+        let v = match octet.len() {
+            1 if digit(0) <= 9 => u32::from(digit(0)),
+            2 if (1..=9).contains(&digit(0)) && digit(1) <= 9 => u32::from(digit(0)) * 10 + u32::from(digit(1)),
+            3 if (1..=2).contains(&digit(0)) && digit(1) <= 9 && digit(2) <= 9 => {
+                let v = u32::from(digit(0)) * 100 + u32::from(digit(1)) * 10 + u32::from(digit(2));
+                if v > 255 {
+                    return None;
+                }
+                v
             }
-            v = v * 10 + u32::from(digit);
-        }
-        if v > 255 {
-            return None;
-        }
+            _ => return None,
+        };
         ip = (ip << 8) | v;
         a = b + 1;
     }
