@@ -361,6 +361,12 @@ impl<'a> View<'a> {
         self.v4_filter.get(((ip >> self.v4_shift) as usize) >> 6)
     }
 
+    /// The bit of `ip` in its [`View::v4_filter_word`].
+    #[inline]
+    pub(crate) fn v4_filter_bit(&self, ip: u32) -> u64 {
+        1u64 << ((ip >> self.v4_shift) & 63)
+    }
+
     /// Longest-prefix match of an IPv4 address: exact addresses first, then CIDRs.
     #[inline]
     pub(crate) fn lookup_v4(&self, ip: u32) -> Option<u32> {
@@ -460,8 +466,9 @@ impl<'a> View<'a> {
     }
 }
 
+/// The four bits a key with hash `h` sets in its Bloom-filter word.
 #[inline]
-fn bloom_bits(h: u64) -> u64 {
+pub(crate) fn bloom_bits(h: u64) -> u64 {
     (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63)) | (1u64 << ((h >> 12) & 63)) | (1u64 << ((h >> 18) & 63))
 }
 

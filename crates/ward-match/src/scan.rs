@@ -13,7 +13,7 @@
 //! - a host (dots trimmed at both ends) is an IPv4 address if it is a dotted quad, else a
 //!   domain name if it has a dot, no empty label and a last label starting with a letter.
 
-use crate::compiled::View;
+use crate::compiled::{bloom_bits, View};
 use crate::hashing::{hash_bytes, hash_bytes_lower};
 use crate::normalize::{self, is_email_local_byte};
 use crate::simd::{candidates64, word_masks64, WordMasks};
@@ -210,7 +210,7 @@ fn word_masks_at(buf: &[u8], ws: usize, len: usize) -> WordMasks {
 /// [`process_word`] for a word of 1 to 64 bytes, driven by its masks (bit i = byte
 /// `ws + i`). Same semantics; `tests::fast_word_path_agrees_with_byte_path` checks it.
 #[inline]
-fn process_word_fast(view: &View<'_>, buf: &[u8], ws: usize, we: usize, m: WordMasks, hexy: bool, out: &mut Sink) {
+fn process_word_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, m: WordMasks, hexy: bool, out: &mut Sink<'_, 'v>) {
     let len = we - ws;
     if m.colon != 0 && buf[we - 1] == b':' && !view.url.is_empty() && buf[we..].starts_with(b"//") {
         url_candidate(view, buf, we - 1, out);
@@ -276,7 +276,7 @@ fn maybe_ipv6_colons(colon: u64, has_dot: bool) -> bool {
 /// [`process_part`] on the part of the word at `ws` whose bytes are the bits of `part`
 /// (contiguous, non-empty): dots trimmed at both ends, then host or `local@host`.
 #[inline]
-fn process_part_fast(view: &View<'_>, buf: &[u8], ws: usize, part: u64, m: WordMasks, out: &mut Sink) {
+fn process_part_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, part: u64, m: WordMasks, out: &mut Sink<'_, 'v>) {
     let inner = part & !m.dot;
     if inner == 0 {
         return;
@@ -301,7 +301,7 @@ fn process_part_fast(view: &View<'_>, buf: &[u8], ws: usize, part: u64, m: WordM
 /// at either end) in the word at `ws`: IPv4 if a strict dotted quad,
 /// else a domain candidate reduced to the hash of its last two labels.
 #[inline]
-fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, host: u64, m: WordMasks, out: &mut Sink) {
+fn process_host_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, host: u64, m: WordMasks, out: &mut Sink<'_, 'v>) {
     let dots = m.dot & host;
     if dots == 0 {
         return; // neither a dotted quad nor a name with a dot
@@ -313,7 +313,7 @@ fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, host: u64, m: WordM
     if first.is_ascii_digit() && (7..=15).contains(&(e - s)) && has_three_bits(dots) {
         if let Some(ip) = parse_ipv4_dots(buf, ws, s, e, dots) {
             if let Some(word) = view.v4_filter_word(ip) {
-                out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, Some(word));
+                out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, word, view.v4_filter_bit(ip));
             }
             return;
         }
@@ -338,7 +338,7 @@ fn process_host_fast(view: &View<'_>, buf: &[u8], ws: usize, host: u64, m: WordM
     let rest = dots & !(1u64 << last_dot);
     let second = if rest == 0 { s } else { top_bit(rest) + 1 };
     if let Some((h2, word)) = view.domain_prefilter_span(buf, ws + second, ws + last_dot, ae) {
-        out.defer(view, buf, Deferred::Domain { s: as_, e: ae, h2 }, Some(word));
+        out.defer(view, buf, Deferred::Domain { s: as_, e: ae, h2 }, word, bloom_bits(h2));
         return;
     }
     resolve_domain(view, buf, as_, ae, out);
@@ -362,11 +362,22 @@ enum Deferred {
     Email { at: usize, e: usize, h: u64 },
 }
 
+/// A queued lookup: its pre-filter word and the bits that must all be set in it for the
+/// key to be possibly present (tested first, without decoding the lookup), and the line
+/// of its word as (`line_base`, `line_mask`).
+#[derive(Clone, Copy)]
+struct Pending<'v> {
+    word: &'v u64,
+    bits: u64,
+    lookup: Deferred,
+    line_base: u64,
+    line_mask: u64,
+}
+
 /// Collects hits, and queues lookups (see [`DEFER_QUEUE`]).
-pub(crate) struct Sink<'h> {
+pub(crate) struct Sink<'h, 'v> {
     hits: &'h mut Vec<Hit>,
-    /// Queued lookups with the line of their word as (`line_base`, `line_mask`).
-    queue: [(Deferred, u64, u64); DEFER_QUEUE],
+    queue: [Pending<'v>; DEFER_QUEUE],
     head: usize,
     len: usize,
     /// The line (0-based) of the word being examined is `line_base` plus the number of
@@ -375,16 +386,11 @@ pub(crate) struct Sink<'h> {
     line_mask: u64,
 }
 
-impl<'h> Sink<'h> {
-    fn new(hits: &'h mut Vec<Hit>) -> Sink<'h> {
-        Sink {
-            hits,
-            queue: [(Deferred::V4 { s: 0, e: 0, ip: 0 }, 0, 0); DEFER_QUEUE],
-            head: 0,
-            len: 0,
-            line_base: 0,
-            line_mask: 0,
-        }
+impl<'h, 'v> Sink<'h, 'v> {
+    fn new(hits: &'h mut Vec<Hit>) -> Sink<'h, 'v> {
+        const NONE: Pending<'static> =
+            Pending { word: &0, bits: 0, lookup: Deferred::V4 { s: 0, e: 0, ip: 0 }, line_base: 0, line_mask: 0 };
+        Sink { hits, queue: [NONE; DEFER_QUEUE], head: 0, len: 0, line_base: 0, line_mask: 0 }
     }
 
     #[inline]
@@ -393,37 +399,42 @@ impl<'h> Sink<'h> {
         self.hits.push(hit);
     }
 
+    /// Queues `lookup`, whose filter `word` was just prefetched; resolves the oldest
+    /// queued lookup first when the queue is full.
     #[inline]
-    fn defer(&mut self, view: &View<'_>, buf: &[u8], d: Deferred, prefetch: Option<&u64>) {
-        if let Some(word) = prefetch {
-            crate::simd::prefetch(word);
-        }
+    fn defer(&mut self, view: &View<'v>, buf: &[u8], lookup: Deferred, word: &'v u64, bits: u64) {
+        crate::simd::prefetch(word);
         if self.len == DEFER_QUEUE {
             self.resolve_oldest(view, buf);
         }
         let slot = (self.head + self.len) % DEFER_QUEUE;
-        self.queue[slot] = (d, self.line_base, self.line_mask);
+        self.queue[slot] = Pending { word, bits, lookup, line_base: self.line_base, line_mask: self.line_mask };
         self.len += 1;
     }
 
-    fn resolve_oldest(&mut self, view: &View<'_>, buf: &[u8]) {
-        let (d, base, mask) = self.queue[self.head];
+    #[inline]
+    fn resolve_oldest(&mut self, view: &View<'v>, buf: &[u8]) {
+        let p = self.queue[self.head];
         self.head = (self.head + 1) % DEFER_QUEUE;
         self.len -= 1;
+        // Almost every lookup stops here: the filter says the key is absent.
+        if *p.word & p.bits != p.bits {
+            return;
+        }
         let saved = (self.line_base, self.line_mask);
-        (self.line_base, self.line_mask) = (base, mask);
-        resolve(view, buf, d, self);
+        (self.line_base, self.line_mask) = (p.line_base, p.line_mask);
+        resolve(view, buf, p.lookup, self);
         (self.line_base, self.line_mask) = saved;
     }
 
-    fn flush(&mut self, view: &View<'_>, buf: &[u8]) {
+    fn flush(&mut self, view: &View<'v>, buf: &[u8]) {
         while self.len > 0 {
             self.resolve_oldest(view, buf);
         }
     }
 }
 
-fn resolve(view: &View<'_>, buf: &[u8], d: Deferred, out: &mut Sink) {
+fn resolve<'v>(view: &View<'v>, buf: &[u8], d: Deferred, out: &mut Sink<'_, 'v>) {
     match d {
         Deferred::Domain { s, e, h2 } => {
             if view.dom_bloom_maybe(h2) {
@@ -530,7 +541,7 @@ impl WordShape {
 }
 
 #[inline]
-fn process_word(view: &View<'_>, buf: &[u8], ws: usize, we: usize, shape: WordShape, out: &mut Sink) {
+fn process_word<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, shape: WordShape, out: &mut Sink<'_, 'v>) {
     if we - ws > MAX_WORD_BYTES || we == ws {
         return;
     }
@@ -624,7 +635,7 @@ fn trim_dots(buf: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 }
 
 #[inline]
-fn process_part(view: &View<'_>, buf: &[u8], s: usize, e: usize, word_has_at: bool, out: &mut Sink) {
+fn process_part<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, word_has_at: bool, out: &mut Sink<'_, 'v>) {
     let (s, e) = trim_dots(buf, s, e);
     if s == e {
         return;
@@ -642,13 +653,13 @@ fn process_part(view: &View<'_>, buf: &[u8], s: usize, e: usize, word_has_at: bo
 }
 
 #[inline]
-fn process_host(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink) {
+fn process_host<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let host = &buf[s..e];
     let Some(&first) = host.first() else { return };
     if first.is_ascii_digit() {
         if let Some(ip) = normalize::parse_ipv4(host) {
             if let Some(word) = view.v4_filter_word(ip) {
-                out.defer(view, buf, Deferred::V4 { s, e, ip }, Some(word));
+                out.defer(view, buf, Deferred::V4 { s, e, ip }, word, view.v4_filter_bit(ip));
             }
             return;
         }
@@ -689,7 +700,7 @@ fn process_host(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink)
         two.make_ascii_lowercase();
         let split = last_dot - second;
         if let Some((h2, word)) = view.domain_prefilter_labels(&two[..split], &two[split + 1..]) {
-            out.defer(view, buf, Deferred::Domain { s, e, h2 }, Some(word));
+            out.defer(view, buf, Deferred::Domain { s, e, h2 }, word, bloom_bits(h2));
             return;
         }
     }
@@ -703,7 +714,7 @@ fn has_empty_label(host: &[u8]) -> bool {
 }
 
 /// Full domain lookup of the ASCII host `buf[s..e]`: lowercase, validate, probe suffixes.
-fn resolve_domain(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink) {
+fn resolve_domain<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let host = &buf[s..e];
     if host.len() > MAX_DOMAIN_BYTES || has_empty_label(host) {
         return;
@@ -716,7 +727,7 @@ fn resolve_domain(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sin
 }
 
 /// `at` is the index of the `@`, `e` the end of the host part (dots trimmed).
-fn email_candidate(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut Sink) {
+fn email_candidate<'v>(view: &View<'v>, buf: &[u8], at: usize, e: usize, out: &mut Sink<'_, 'v>) {
     // No local part (`@0x7f…` in BIND logs): nothing to build.
     if at == 0 || !is_email_local_byte(buf[at - 1]) {
         return;
@@ -731,7 +742,7 @@ fn email_candidate(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut S
         }
     };
     match view.email.bloom_word(h) {
-        Some(word) => out.defer(view, buf, Deferred::Email { at, e, h }, Some(word)),
+        Some(word) => out.defer(view, buf, Deferred::Email { at, e, h }, word, bloom_bits(h)),
         None => email_candidate_full(view, buf, at, e, out),
     }
 }
@@ -787,7 +798,7 @@ fn email_key(buf: &[u8], at: usize, e: usize, stack: &mut [u8; 256 + 1 + MAX_DOM
     }
 }
 
-fn email_candidate_full(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut Sink) {
+fn email_candidate_full<'v>(view: &View<'v>, buf: &[u8], at: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
     let Some((ls, len)) = email_key(buf, at, e, &mut key) else { return };
     let (_, he) = trim_dots(buf, at + 1, e);
@@ -797,7 +808,7 @@ fn email_candidate_full(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &
 }
 
 /// `colon` is the index of the `:` of `://`.
-fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
+fn url_candidate<'v>(view: &View<'v>, buf: &[u8], colon: usize, out: &mut Sink<'_, 'v>) {
     // Hash the host the way the URL-host table does (ASCII hosts; others go straight on).
     let authority_start = colon + 3;
     let mut end = authority_start;
@@ -819,7 +830,7 @@ fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
         let hs = host.as_ptr() as usize - buf.as_ptr() as usize;
         let h = hash_bytes_lower(view.seed, buf, hs, hs + host.len());
         match view.url_host.bloom_word(h) {
-            Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, Some(word)),
+            Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, word, bloom_bits(h)),
             None => url_candidate_full(view, buf, colon, out),
         }
     } else {
@@ -827,7 +838,7 @@ fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
     }
 }
 
-fn url_candidate_full(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
+fn url_candidate_full<'v>(view: &View<'v>, buf: &[u8], colon: usize, out: &mut Sink<'_, 'v>) {
     let mut s = colon;
     while s > 0 && is_scheme_byte(buf[s - 1]) {
         s -= 1;
@@ -886,14 +897,14 @@ fn url_candidate_full(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink)
     }
 }
 
-fn hex_runs(view: &View<'_>, buf: &[u8], ws: usize, we: usize, out: &mut Sink) {
+fn hex_runs<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, out: &mut Sink<'_, 'v>) {
     // The usual case, a word that is exactly one digest (`md5=<hex>`): no run splitting.
     if matches!(we - ws, 32 | 40 | 64) {
         let mut digest = [0u8; 32];
         if let Some(n) = normalize::decode_hex_digest(&buf[ws..we], &mut digest) {
             let h = hash_bytes(view.seed, &digest[..n]);
             match view.digest.bloom_word(h) {
-                Some(word) => out.defer(view, buf, Deferred::Digest { s: ws, e: we, h }, Some(word)),
+                Some(word) => out.defer(view, buf, Deferred::Digest { s: ws, e: we, h }, word, bloom_bits(h)),
                 None => {
                     if let Some(g) = view.digest.get(h, &digest[..n]) {
                         out.push(Hit { start: ws, end: we, group: g, line: 0 });
@@ -921,7 +932,7 @@ fn hex_runs(view: &View<'_>, buf: &[u8], ws: usize, we: usize, out: &mut Sink) {
         if let Some(n) = normalize::decode_hex_digest(run, &mut digest) {
             let h = hash_bytes(view.seed, &digest[..n]);
             match view.digest.bloom_word(h) {
-                Some(word) => out.defer(view, buf, Deferred::Digest { s: start, e: i, h }, Some(word)),
+                Some(word) => out.defer(view, buf, Deferred::Digest { s: start, e: i, h }, word, bloom_bits(h)),
                 None => {
                     if let Some(g) = view.digest.get(h, &digest[..n]) {
                         out.push(Hit { start, end: i, group: g, line: 0 });
