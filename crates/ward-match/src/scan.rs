@@ -1061,6 +1061,41 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_is_found_at_every_offset_across_block_edges() {
+        let indicators = [
+            "evil.com", "1.2.3.4", "2001:db8::/32", "bad@evil.com", "http://intranet/a", "d41d8cd98f00b204e9800998ecf8427e",
+        ];
+        let set = crate::IndicatorSet::builder()
+            .warning_lists(crate::WarningLists::none())
+            .extend(indicators.iter().map(|v| crate::Indicator::detect(v).expect("indicator")))
+            .build()
+            .expect("set");
+        let view = set.view();
+        // A dotless URL host and an IPv6 address are found only through their `:`, which
+        // must stay a candidate when what follows it is in the next 64-byte block.
+        let texts: [&[u8]; 6] =
+            [b"x.evil.com", b"1.2.3.4:443", b"[2001:db8::1]", b"<bad@evil.com>", b"GET http://intranet/a HTTP", b"md5=D41D8CD98F00B204E9800998ECF8427E"];
+        // The address's domain is an indicator too.
+        let expected = [1, 1, 1, 2, 1, 1];
+        for (text, want) in texts.into_iter().zip(expected) {
+            for offset in 0..140 {
+                for prefix in [b' ', b'a'] {
+                    let mut buf = vec![prefix; offset];
+                    buf.push(b'\n');
+                    buf.extend_from_slice(text);
+                    buf.extend_from_slice(b" tail\n");
+                    let mut hits = Vec::new();
+                    scan(&view, &buf, &mut hits);
+                    hits.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+                    assert_eq!(hits, scan_bytewise(&view, &buf), "{} at {offset}", String::from_utf8_lossy(text));
+                    assert_eq!(hits.len(), want, "{} at {offset}: {hits:?}", String::from_utf8_lossy(text));
+                    assert_eq!(hits[0].line, 1);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn mask_ipv4_parser_agrees_with_strict_parser() {
         let alphabet = b"0123456789.0125";
         let mut state = 0x2545_f491_4f6c_dd1du64;
