@@ -101,7 +101,7 @@ pub(crate) fn hash_bytes_lower(seed: u64, buf: &[u8], s: usize, e: usize) -> u64
 }
 
 /// The multiply-rotate rounds of [`hash_bytes`] over lowercased `buf[s..e]`.
-#[inline]
+#[inline(always)]
 fn mix_lower(mut x: u64, buf: &[u8], s: usize, e: usize) -> u64 {
     let mut i = s;
     while e - i > 8 {

@@ -54,6 +54,20 @@ pub fn is_url_terminator(b: u8) -> bool {
     b <= 0x20 || b == 0x7f || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\')
 }
 
+const fn authority_end_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b <= 0x20 || b == 0x7f || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | b'/' | b'?' | b'#');
+        i += 1;
+    }
+    t
+}
+
+/// Bytes that end a URL's authority: URL terminators, `/`, `?` and `#`.
+static AUTHORITY_END: [bool; 256] = authority_end_table();
+
 /// True for bytes of a URL scheme.
 #[inline]
 pub fn is_scheme_byte(b: u8) -> bool {
@@ -810,25 +824,31 @@ fn email_candidate_full<'v>(view: &View<'v>, buf: &[u8], at: usize, e: usize, ou
 /// `colon` is the index of the `:` of `://`.
 fn url_candidate<'v>(view: &View<'v>, buf: &[u8], colon: usize, out: &mut Sink<'_, 'v>) {
     // Hash the host the way the URL-host table does (ASCII hosts; others go straight on).
+    // One pass over the authority finds its end, its last `@` and its last `:`.
     let authority_start = colon + 3;
     let mut end = authority_start;
-    while end < buf.len() && !is_url_terminator(buf[end]) && !matches!(buf[end], b'/' | b'?' | b'#') {
+    let (mut last_at, mut last_colon) = (None, None);
+    while let Some(&b) = buf.get(end) {
+        if AUTHORITY_END[usize::from(b)] {
+            break;
+        }
+        if b == b'@' {
+            last_at = Some(end);
+        } else if b == b':' {
+            last_colon = Some(end);
+        }
         end += 1;
     }
-    let authority = &buf[authority_start..end];
-    let hostport = match authority.iter().rposition(|&b| b == b'@') {
-        Some(i) => &authority[i + 1..],
-        None => authority,
-    };
-    let host = match hostport.iter().rposition(|&b| b == b':') {
-        Some(i) if hostport.first() != Some(&b'[') => &hostport[..i],
+    let hostport_start = last_at.map_or(authority_start, |i| i + 1);
+    let hostport = &buf[hostport_start..end];
+    let host = match last_colon {
+        Some(i) if i >= hostport_start && hostport.first() != Some(&b'[') => &buf[hostport_start..i],
         _ => hostport,
     };
     let host = host.strip_suffix(b".").unwrap_or(host);
     if host.first() != Some(&b'[') && host.is_ascii() && host.len() <= MAX_DOMAIN_BYTES && !host.is_empty() {
-        // The host's offset in `buf`, to hash it lowercased in place.
-        let hs = host.as_ptr() as usize - buf.as_ptr() as usize;
-        let h = hash_bytes_lower(view.seed, buf, hs, hs + host.len());
+        // The host starts the host-port part: hash it lowercased in place.
+        let h = hash_bytes_lower(view.seed, buf, hostport_start, hostport_start + host.len());
         match view.url_host.bloom_word(h) {
             Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, word, bloom_bits(h)),
             None => url_candidate_full(view, buf, colon, out),
