@@ -314,7 +314,7 @@ fn process_part_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, part: u64, m: W
 /// [`process_host`] on the host whose bytes are the bits of `host` (contiguous, no dot
 /// at either end) in the word at `ws`: IPv4 if a strict dotted quad,
 /// else a domain candidate reduced to the hash of its last two labels.
-#[inline]
+#[inline(always)]
 fn process_host_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, host: u64, m: WordMasks, out: &mut Sink<'_, 'v>) {
     let dots = m.dot & host;
     if dots == 0 {
@@ -326,8 +326,14 @@ fn process_host_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, host: u64, m: W
     // A dotted quad has exactly three dots and 7 to 15 bytes.
     if first.is_ascii_digit() && (7..=15).contains(&(e - s)) && has_three_bits(dots) {
         if let Some(ip) = parse_ipv4_dots(buf, ws, s, e, dots) {
+            // The IPv4 block bitmap is small enough to stay in cache (and the private
+            // ranges most log addresses fall in are hot): test it at once, and queue
+            // only the addresses it lets through for the exact tables.
             if let Some(word) = view.v4_filter_word(ip) {
-                out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, word, view.v4_filter_bit(ip));
+                let bit = view.v4_filter_bit(ip);
+                if *word & bit != 0 {
+                    out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, word, bit);
+                }
             }
             return;
         }
