@@ -274,15 +274,17 @@ pub(crate) fn normalize_url_host(host: &[u8]) -> Option<String> {
     if host.is_empty() || host.len() > 4 * MAX_DOMAIN_BYTES {
         return None;
     }
-    if host.is_ascii() {
-        let h = String::from_utf8_lossy(host).to_ascii_lowercase();
-        if h.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))) {
-            return None;
-        }
-        Some(h)
+    let h = if host.is_ascii() {
+        String::from_utf8_lossy(host).to_ascii_lowercase()
     } else {
-        idna::domain_to_ascii(std::str::from_utf8(host).ok()?).ok()
+        idna::domain_to_ascii(std::str::from_utf8(host).ok()?).ok()?
+    };
+    // The same check for both: an IDN conversion can keep ASCII punctuation (`9]̤` becomes
+    // `xn--9]-9wb`), which the ASCII path rejects — normalising must be idempotent.
+    if h.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))) {
+        return None;
     }
+    Some(h)
 }
 
 /// Bytes allowed in the local part of an e-mail address as the matcher reads it
@@ -628,6 +630,18 @@ pub(crate) fn normalize_indicator(kind: IndicatorKind, value: &str) -> Result<(I
 
 #[cfg(test)]
 mod tests {
+    /// Found by the `normalize` fuzz target: the IDN conversion of `9]` + U+0324 keeps
+    /// the `]`, so the normalised URL did not normalise again.
+    #[test]
+    fn url_with_punctuation_in_an_idn_host_is_rejected_like_an_ascii_one() {
+        assert!(super::normalize_url("Y://@9]\u{324}").is_err());
+        assert!(super::normalize_url("y://@xn--9]-9wb/").is_err());
+        for ok in ["http://b\u{fc}cher.de/a", "HTTP://EVIL.COM:80/a/b/"] {
+            let u = super::normalize_url(ok).expect("valid URL");
+            assert_eq!(super::normalize_url(&u), Ok(u.clone()), "idempotent");
+        }
+    }
+
     #[test]
     fn swar_hex_decoding_matches_bytewise() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
