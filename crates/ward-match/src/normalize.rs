@@ -284,6 +284,11 @@ pub(crate) fn normalize_url_host(host: &[u8]) -> Option<String> {
     if h.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))) {
         return None;
     }
+    // No empty label: `..` or `evil.com..` lose one trailing dot here and would lose
+    // another when normalised again.
+    if h.starts_with('.') || h.ends_with('.') || h.contains("..") {
+        return None;
+    }
     Some(h)
 }
 
@@ -636,6 +641,11 @@ mod tests {
     fn url_with_punctuation_in_an_idn_host_is_rejected_like_an_ascii_one() {
         assert!(super::normalize_url("Y://@9]\u{324}").is_err());
         assert!(super::normalize_url("y://@xn--9]-9wb/").is_err());
+        // Also found by it: a host of dots (`l.cl://…@../`) lost one dot per pass.
+        for bad in ["l.cl://x@../", "http://evil.com../a", "http://a..evil.com/", "http://./"] {
+            assert!(super::normalize_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::normalize_url("http://Evil.com./a").as_deref(), Ok("http://evil.com/a"));
         for ok in ["http://b\u{fc}cher.de/a", "HTTP://EVIL.COM:80/a/b/"] {
             let u = super::normalize_url(ok).expect("valid URL");
             assert_eq!(super::normalize_url(&u), Ok(u.clone()), "idempotent");
