@@ -160,7 +160,9 @@ fn push_pct_normalized(out: &mut Vec<u8>, s: &[u8]) {
                 continue;
             }
         }
-        if b <= 0x20 || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}') {
+        // A `%` that starts no escape is a literal percent sign: written `%25`, or the
+        // next pass would read it as the start of an escape (`%%33` → `%3` → `3`).
+        if b <= 0x20 || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'%') {
             out.extend_from_slice(&[b'%', HEX_UPPER[usize::from(b >> 4)], HEX_UPPER[usize::from(b & 15)]]);
         } else {
             out.push(b);
@@ -646,6 +648,10 @@ mod tests {
             assert!(super::normalize_url(bad).is_err(), "{bad}");
         }
         assert_eq!(super::normalize_url("http://Evil.com./a").as_deref(), Ok("http://evil.com/a"));
+        // And a stray `%` before an escape (`%%33`) turned into a new escape (`%3` + `3`).
+        assert_eq!(super::normalize_url("http://e.com/a%%338B").as_deref(), Ok("http://e.com/a%2538B"));
+        assert_eq!(super::normalize_url("http://e.com/100%").as_deref(), Ok("http://e.com/100%25"));
+        assert_eq!(super::normalize_url("http://e.com/%7e%41%2f").as_deref(), Ok("http://e.com/~A%2F"));
         for ok in ["http://b\u{fc}cher.de/a", "HTTP://EVIL.COM:80/a/b/"] {
             let u = super::normalize_url(ok).expect("valid URL");
             assert_eq!(super::normalize_url(&u), Ok(u.clone()), "idempotent");
