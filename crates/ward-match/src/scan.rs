@@ -1077,6 +1077,11 @@ mod tests {
                 buf.extend(std::iter::repeat_n(b'a', 60));
                 buf.extend_from_slice(b".evil.com");
             }
+            if round % 10 == 5 {
+                // A word over two blocks long (the byte-wise path and end search).
+                buf.extend(std::iter::repeat_n(b'B', 150 + round % 64));
+                buf.extend_from_slice(b".evil.com 1.2.3.4");
+            }
             let mut fast = Vec::new();
             scan(&view, &buf, &mut fast);
             fast.sort_by_key(|h| (h.start, h.end, h.group, h.line));
