@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::MatchError;
-use crate::hashing::{domain_hash, hash_bytes, hash_u32, label_step, IdentityHasher};
+use crate::hashing::{domain_hash, hash_bytes, hash_u32, label_step, label_step_lower, IdentityHasher};
 use crate::indicator::{Indicator, IndicatorKind};
 use crate::normalize::{self, IpNet, NormalizedKey};
 use crate::warninglist::WarningLists;
@@ -334,6 +334,19 @@ impl<'a> View<'a> {
         Some((h, word))
     }
 
+    /// [`View::domain_prefilter_labels`] for the labels `buf[second..last_dot]` and
+    /// `buf[last_dot + 1..end]` (ASCII, any case), hashed in place: no copy, lowercased
+    /// eight bytes at a time.
+    #[inline]
+    pub(crate) fn domain_prefilter_span(&self, buf: &[u8], second: usize, last_dot: usize, end: usize) -> Option<(u64, &'a u64)> {
+        if self.label_mask & 0b10 != 0 || self.dom_bloom.is_empty() {
+            return None;
+        }
+        let h = label_step_lower(label_step_lower(self.seed, buf, last_dot + 1, end), buf, second, last_dot);
+        let word = self.dom_bloom.get(((h >> 40) as usize) & (self.dom_bloom.len() - 1))?;
+        Some((h, word))
+    }
+
     #[inline]
     pub(crate) fn dom_bloom_maybe(&self, h2: u64) -> bool {
         bloom_contains(self.dom_bloom, h2)
@@ -346,6 +359,12 @@ impl<'a> View<'a> {
             return None;
         }
         self.v4_filter.get(((ip >> self.v4_shift) as usize) >> 6)
+    }
+
+    /// The bit of `ip` in its [`View::v4_filter_word`].
+    #[inline]
+    pub(crate) fn v4_filter_bit(&self, ip: u32) -> u64 {
+        1u64 << ((ip >> self.v4_shift) & 63)
     }
 
     /// Longest-prefix match of an IPv4 address: exact addresses first, then CIDRs.
@@ -447,8 +466,9 @@ impl<'a> View<'a> {
     }
 }
 
+/// The four bits a key with hash `h` sets in its Bloom-filter word.
 #[inline]
-fn bloom_bits(h: u64) -> u64 {
+pub(crate) fn bloom_bits(h: u64) -> u64 {
     (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63)) | (1u64 << ((h >> 12) & 63)) | (1u64 << ((h >> 18) & 63))
 }
 

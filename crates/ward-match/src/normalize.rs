@@ -160,7 +160,9 @@ fn push_pct_normalized(out: &mut Vec<u8>, s: &[u8]) {
                 continue;
             }
         }
-        if b <= 0x20 || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}') {
+        // A `%` that starts no escape is a literal percent sign: written `%25`, or the
+        // next pass would read it as the start of an escape (`%%33` → `%3` → `3`).
+        if b <= 0x20 || b >= 0x7f || matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'%') {
             out.extend_from_slice(&[b'%', HEX_UPPER[usize::from(b >> 4)], HEX_UPPER[usize::from(b & 15)]]);
         } else {
             out.push(b);
@@ -274,15 +276,22 @@ pub(crate) fn normalize_url_host(host: &[u8]) -> Option<String> {
     if host.is_empty() || host.len() > 4 * MAX_DOMAIN_BYTES {
         return None;
     }
-    if host.is_ascii() {
-        let h = String::from_utf8_lossy(host).to_ascii_lowercase();
-        if h.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))) {
-            return None;
-        }
-        Some(h)
+    let h = if host.is_ascii() {
+        String::from_utf8_lossy(host).to_ascii_lowercase()
     } else {
-        idna::domain_to_ascii(std::str::from_utf8(host).ok()?).ok()
+        idna::domain_to_ascii(std::str::from_utf8(host).ok()?).ok()?
+    };
+    // The same check for both: an IDN conversion can keep ASCII punctuation (`9]̤` becomes
+    // `xn--9]-9wb`), which the ASCII path rejects — normalising must be idempotent.
+    if h.bytes().any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))) {
+        return None;
     }
+    // No empty label: `..` or `evil.com..` lose one trailing dot here and would lose
+    // another when normalised again.
+    if h.starts_with('.') || h.ends_with('.') || h.contains("..") {
+        return None;
+    }
+    Some(h)
 }
 
 /// Bytes allowed in the local part of an e-mail address as the matcher reads it
@@ -468,10 +477,38 @@ pub fn decode_hex_digest(hex: &[u8], out: &mut [u8; 32]) -> Option<usize> {
     if !matches!(hex.len(), 32 | 40 | 64) {
         return None;
     }
-    for (i, pair) in hex.chunks_exact(2).enumerate() {
-        out[i] = hex_val(pair[0])? << 4 | hex_val(pair[1])?;
+    // Eight hex digits (four output bytes) per step: digests are decoded for every
+    // candidate run in a log, so this is on the hot path.
+    for (i, c) in hex.chunks_exact(8).enumerate() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        let v = hex8(u64::from_le_bytes(a))?;
+        out[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
     }
     Some(hex.len() / 2)
+}
+
+/// Decodes eight ASCII hex digits packed little-endian in `x` (SWAR) into four bytes,
+/// first digit in the high nibble of the first byte; `None` if any byte is not a hex digit.
+#[inline]
+fn hex8(x: u64) -> Option<u32> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * L;
+    if x & HIGH != 0 {
+        return None;
+    }
+    // Bit 7 of each byte: in '0'..='9'; (lowercased) in 'a'..='f'. No carries cross bytes.
+    let digit = (x + (0x80 - 0x30) * L) & !(x + (0x80 - 0x3a) * L) & HIGH;
+    let lx = x | (0x20 * L);
+    let letter = (lx + (0x80 - 0x61) * L) & !(lx + (0x80 - 0x67) * L) & HIGH;
+    if digit | letter != HIGH {
+        return None;
+    }
+    let nib = (x & (0x0f * L)) + (letter >> 7) * 9;
+    // Pairs of nibbles into 16-bit lanes, then the lanes' low bytes together.
+    let t = ((nib & 0x00ff_00ff_00ff_00ff) << 4) | ((nib & 0xff00_ff00_ff00_ff00) >> 8);
+    let t = (t | (t >> 8)) & 0x0000_ffff_0000_ffff;
+    Some(((t | (t >> 16)) & 0xffff_ffff) as u32)
 }
 
 /// The digest kind for a hex length.
@@ -600,6 +637,62 @@ pub(crate) fn normalize_indicator(kind: IndicatorKind, value: &str) -> Result<(I
 
 #[cfg(test)]
 mod tests {
+    /// Found by the `normalize` fuzz target: the IDN conversion of `9]` + U+0324 keeps
+    /// the `]`, so the normalised URL did not normalise again.
+    #[test]
+    fn url_with_punctuation_in_an_idn_host_is_rejected_like_an_ascii_one() {
+        assert!(super::normalize_url("Y://@9]\u{324}").is_err());
+        assert!(super::normalize_url("y://@xn--9]-9wb/").is_err());
+        // Also found by it: a host of dots (`l.cl://…@../`) lost one dot per pass.
+        for bad in ["l.cl://x@../", "http://evil.com../a", "http://a..evil.com/", "http://./"] {
+            assert!(super::normalize_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::normalize_url("http://Evil.com./a").as_deref(), Ok("http://evil.com/a"));
+        // And a stray `%` before an escape (`%%33`) turned into a new escape (`%3` + `3`).
+        assert_eq!(super::normalize_url("http://e.com/a%%338B").as_deref(), Ok("http://e.com/a%2538B"));
+        assert_eq!(super::normalize_url("http://e.com/100%").as_deref(), Ok("http://e.com/100%25"));
+        assert_eq!(super::normalize_url("http://e.com/%7e%41%2f").as_deref(), Ok("http://e.com/~A%2F"));
+        for ok in ["http://b\u{fc}cher.de/a", "HTTP://EVIL.COM:80/a/b/"] {
+            let u = super::normalize_url(ok).expect("valid URL");
+            assert_eq!(super::normalize_url(&u), Ok(u.clone()), "idempotent");
+        }
+    }
+
+    #[test]
+    fn swar_hex_decoding_matches_bytewise() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let alphabet = b"0123456789abcdefABCDEFgG/:@`\x7f\x80";
+        for round in 0..20_000 {
+            let len = [32, 40, 64][round % 3];
+            let mut hex = vec![0u8; len];
+            for b in hex.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                // Mostly valid digits, sometimes one odd byte.
+                let pick = if state % 97 == 0 { alphabet.len() } else { 22 };
+                *b = alphabet[(state >> 8) as usize % pick];
+            }
+            if round % 50 == 0 {
+                hex[round % len] = (round / 50) as u8;
+            }
+            let mut want = [0u8; 32];
+            let ok = hex.chunks_exact(2).enumerate().all(|(i, p)| match (super::hex_val(p[0]), super::hex_val(p[1])) {
+                (Some(a), Some(b)) => {
+                    want[i] = a << 4 | b;
+                    true
+                }
+                _ => false,
+            });
+            let mut got = [0u8; 32];
+            let r = super::decode_hex_digest(&hex, &mut got);
+            assert_eq!(r.is_some(), ok, "{hex:?}");
+            if ok {
+                assert_eq!(got[..len / 2], want[..len / 2]);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

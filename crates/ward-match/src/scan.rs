@@ -13,10 +13,10 @@
 //! - a host (dots trimmed at both ends) is an IPv4 address if it is a dotted quad, else a
 //!   domain name if it has a dot, no empty label and a last label starting with a letter.
 
-use crate::compiled::View;
-use crate::hashing::hash_bytes;
+use crate::compiled::{bloom_bits, View};
+use crate::hashing::{hash_bytes, hash_bytes_lower};
 use crate::normalize::{self, is_email_local_byte};
-use crate::simd::candidates64;
+use crate::simd::{candidates64, word_masks64, WordMasks};
 use crate::{MAX_DOMAIN_BYTES, MAX_URL_BYTES, MAX_WORD_BYTES};
 
 /// A hit: the matched text's byte range in the scanned buffer, its line (0-based,
@@ -54,6 +54,20 @@ pub fn is_url_terminator(b: u8) -> bool {
     b <= 0x20 || b == 0x7f || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\')
 }
 
+const fn authority_end_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b <= 0x20 || b == 0x7f || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | b'/' | b'?' | b'#');
+        i += 1;
+    }
+    t
+}
+
+/// Bytes that end a URL's authority: URL terminators, `/`, `?` and `#`.
+static AUTHORITY_END: [bool; 256] = authority_end_table();
+
 /// True for bytes of a URL scheme.
 #[inline]
 pub fn is_scheme_byte(b: u8) -> bool {
@@ -62,6 +76,13 @@ pub fn is_scheme_byte(b: u8) -> bool {
 
 /// Scans `buf`, appending hits (in no particular order) to `hits`; returns the number
 /// of newlines in `buf` (counted on the way, from the same SIMD pass).
+///
+/// The hot loop: one SIMD pass classifies each 64-byte block into masks; only words
+/// holding a candidate byte (`.`, `:`, `@`, or an all-hex 16-byte block) are looked at,
+/// and a word of at most 64 bytes is examined through its own masks ([`WordMasks`]) —
+/// split at `:` and `@`, labels found, ASCII checked, all without a byte loop — so that
+/// most words (timestamps, counters, `key:` prefixes) are dropped after a few mask
+/// operations and the others are reduced to one hash before any table is touched.
 pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
     let want_hex = !view.digest.is_empty();
     let mut pos = 0usize;
@@ -78,8 +99,11 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
             tail[..n - pos].copy_from_slice(&buf[pos..]);
             candidates64(&tail)
         };
-        let crate::simd::Masks { special, hex, newline, word, colon, at } = masks;
-        let mut cand = special | if want_hex { hex } else { 0 };
+        let crate::simd::Masks { follow, hex, newline, word, colon, at, dot, high } = masks;
+        // A `:` matters only where an IPv6 address or a URL can go on after it.
+        let next_follows = buf.get(pos + 64).is_some_and(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'/');
+        let colon_cand = colon & ((follow >> 1) | (u64::from(next_follows) << 63));
+        let mut cand = dot | at | colon_cand | if want_hex { hex } else { 0 };
         if pos + 64 > n {
             cand &= (1u64 << (n - pos)) - 1;
         }
@@ -90,17 +114,27 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
             let bit = cand.trailing_zeros();
             let p = pos + bit as usize;
             let (ws, we) = word_bounds_masked(buf, pos, word, bit, p);
-            out.line = lines + u64::from((newline & ((1u64 << bit) - 1)).count_ones());
-            // What the word holds, from the masks when it lies inside this block.
-            let shape = if ws >= pos && we <= pos + 64 && we > ws {
-                let lo = ws - pos;
-                let range = (u64::MAX >> (64 - (we - ws))) << lo;
-                let dots = special & !colon & !at & range;
-                WordShape { colons: (colon & range).count_ones(), has_at: at & range != 0, has_dot: dots != 0 }
+            // The line is worked out only for hits: keep its parts.
+            out.line_base = lines;
+            out.line_mask = newline & ((1u64 << bit) - 1);
+            let len = we - ws;
+            if len > 0 && len <= 64 {
+                // The word's own masks: shifted out of this block's when it lies inside
+                // it, else classified again from its first byte (words across an edge).
+                let wm = if ws >= pos && we <= pos + 64 {
+                    let lo = ws - pos;
+                    let keep = low_bits(len);
+                    WordMasks { dot: (dot >> lo) & keep, colon: (colon >> lo) & keep, at: (at >> lo) & keep, high: (high >> lo) & keep }
+                } else {
+                    word_masks_at(buf, ws, len)
+                };
+                // A run of 32+ hex digits holds an aligned all-hex 16-byte block: a word
+                // inside this block without one has no digest.
+                let hexy = want_hex && len >= 32 && (ws < pos || we > pos + 64 || hex & (low_bits(len) << (ws - pos)) != 0);
+                process_word_fast(view, buf, ws, we, wm, hexy, &mut out);
             } else {
-                WordShape::of(&buf[ws..we])
-            };
-            process_word(view, buf, ws, we, shape, &mut out);
+                process_word(view, buf, ws, we, WordShape::of(&buf[ws..we]), &mut out);
+            }
             done = we.max(p + 1);
             cand = clear_below(cand, done - pos);
         }
@@ -109,6 +143,225 @@ pub(crate) fn scan(view: &View<'_>, buf: &[u8], hits: &mut Vec<Hit>) -> u64 {
     }
     out.flush(view, buf);
     lines
+}
+
+/// The low `n` bits set (`n` in 1..=64).
+#[inline]
+fn low_bits(n: usize) -> u64 {
+    u64::MAX >> (64 - n)
+}
+
+/// Bits `lo..=hi` set (`lo <= hi < 64`).
+#[inline]
+fn span(lo: usize, hi: usize) -> u64 {
+    (u64::MAX << lo) & (u64::MAX >> (63 - hi))
+}
+
+/// Index of the highest set bit (`m != 0`).
+#[inline]
+fn top_bit(m: u64) -> usize {
+    63 - m.leading_zeros() as usize
+}
+
+/// [`normalize::parse_ipv4`] of `buf[ws + s..ws + e]` whose three dots are the bits of
+/// `dots` (word-relative): the octets' bounds come from the mask, so each octet is
+/// checked and converted on its own (1 to 3 digits, no leading zero, at most 255).
+#[inline]
+fn parse_ipv4_dots(buf: &[u8], ws: usize, s: usize, e: usize, dots: u64) -> Option<u32> {
+    let mut ip = 0u32;
+    let mut a = s;
+    let mut d = dots;
+    for k in 0..4 {
+        let b = if k < 3 {
+            let t = d.trailing_zeros() as usize;
+            d &= d.wrapping_sub(1);
+            t
+        } else {
+            e
+        };
+        let octet = buf.get(ws + a..ws + b)?;
+        let digit = |i: usize| octet[i].wrapping_sub(b'0');
+        let v = match octet.len() {
+            1 if digit(0) <= 9 => u32::from(digit(0)),
+            2 if (1..=9).contains(&digit(0)) && digit(1) <= 9 => u32::from(digit(0)) * 10 + u32::from(digit(1)),
+            3 if (1..=2).contains(&digit(0)) && digit(1) <= 9 && digit(2) <= 9 => {
+                let v = u32::from(digit(0)) * 100 + u32::from(digit(1)) * 10 + u32::from(digit(2));
+                if v > 255 {
+                    return None;
+                }
+                v
+            }
+            _ => return None,
+        };
+        ip = (ip << 8) | v;
+        a = b + 1;
+    }
+    Some(ip)
+}
+
+/// True when exactly three bits of `m` are set (no popcount: not in the x86-64 baseline).
+#[inline]
+fn has_three_bits(m: u64) -> bool {
+    let m = m & m.wrapping_sub(1);
+    let m = m & m.wrapping_sub(1);
+    m != 0 && m & (m - 1) == 0
+}
+
+/// [`WordMasks`] of the word `buf[ws..ws + len]` (`len <= 64`), classified afresh.
+#[inline]
+fn word_masks_at(buf: &[u8], ws: usize, len: usize) -> WordMasks {
+    let m = if let Some(Ok(block)) = buf.get(ws..ws + 64).map(<&[u8; 64]>::try_from) {
+        word_masks64(block)
+    } else {
+        let mut tail = [0u8; 64];
+        tail[..len].copy_from_slice(&buf[ws..ws + len]);
+        word_masks64(&tail)
+    };
+    let keep = low_bits(len);
+    WordMasks { dot: m.dot & keep, colon: m.colon & keep, at: m.at & keep, high: m.high & keep }
+}
+
+/// [`process_word`] for a word of 1 to 64 bytes, driven by its masks (bit i = byte
+/// `ws + i`). Same semantics; `tests::fast_word_path_agrees_with_byte_path` checks it.
+#[inline]
+fn process_word_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, m: WordMasks, hexy: bool, out: &mut Sink<'_, 'v>) {
+    let len = we - ws;
+    if m.colon != 0 && buf[we - 1] == b':' && !view.url.is_empty() && buf[we..].starts_with(b"//") {
+        url_candidate(view, buf, we - 1, out);
+    }
+    if hexy {
+        hex_runs(view, buf, ws, we, out);
+    }
+    if m.dot | m.colon | m.at == 0 {
+        return;
+    }
+    if m.colon & (m.colon.wrapping_sub(1)) != 0 && maybe_ipv6_colons(m.colon, m.dot != 0) {
+        if let Some(ip) = parse_ipv6(&buf[ws..we]) {
+            if view.has_ip() {
+                if let Some(g) = view.lookup_v6(ip) {
+                    out.push(Hit { start: ws, end: we, group: g, line: 0 });
+                }
+            }
+            return;
+        }
+    }
+    let interesting = m.dot | m.at;
+    if interesting == 0 {
+        return;
+    }
+    // Parts between `:` as bit masks; only those with a `.` or an `@` can hold a host or
+    // an address.
+    let mut rest = low_bits(len);
+    let mut colons = m.colon;
+    while colons != 0 {
+        let c = colons & colons.wrapping_neg();
+        let part = rest & (c - 1);
+        if part & interesting != 0 {
+            process_part_fast(view, buf, ws, part, m, out);
+        }
+        rest &= !(c | (c - 1));
+        colons &= colons - 1;
+    }
+    if rest & interesting != 0 {
+        process_part_fast(view, buf, ws, rest, m, out);
+    }
+}
+
+/// With two or more `:` (mask `colon`), whether the word can be an IPv6 address: with
+/// `::` anything up to 7 colons, else exactly 7 (6 before a dotted quad), so timestamps
+/// (`10:15:32.1`) and MAC addresses never reach the parser.
+#[inline]
+fn maybe_ipv6_colons(colon: u64, has_dot: bool) -> bool {
+    let double = colon & (colon >> 1) != 0;
+    if !double {
+        // Fewer than six colons: clearing the five lowest leaves nothing.
+        let mut r = colon;
+        for _ in 0..5 {
+            r &= r.wrapping_sub(1);
+        }
+        if r == 0 {
+            return false;
+        }
+    }
+    let n = colon.count_ones();
+    n <= 7 && (double || n == 7 || (n == 6 && has_dot))
+}
+
+/// [`process_part`] on the part of the word at `ws` whose bytes are the bits of `part`
+/// (contiguous, non-empty): dots trimmed at both ends, then host or `local@host`.
+#[inline]
+fn process_part_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, part: u64, m: WordMasks, out: &mut Sink<'_, 'v>) {
+    let inner = part & !m.dot;
+    if inner == 0 {
+        return;
+    }
+    let ats = m.at & part;
+    if ats != 0 {
+        let at = top_bit(ats);
+        if !view.email.is_empty() {
+            email_candidate(view, buf, ws + at, ws + top_bit(inner) + 1, out);
+        }
+        // The host: after the last `@`, dots trimmed at both ends.
+        let host = inner & !(u64::MAX >> (63 - at));
+        if host != 0 {
+            process_host_fast(view, buf, ws, span(host.trailing_zeros() as usize, top_bit(host)), m, out);
+        }
+        return;
+    }
+    process_host_fast(view, buf, ws, span(inner.trailing_zeros() as usize, top_bit(inner)), m, out);
+}
+
+/// [`process_host`] on the host whose bytes are the bits of `host` (contiguous, no dot
+/// at either end) in the word at `ws`: IPv4 if a strict dotted quad,
+/// else a domain candidate reduced to the hash of its last two labels.
+#[inline(always)]
+fn process_host_fast<'v>(view: &View<'v>, buf: &[u8], ws: usize, host: u64, m: WordMasks, out: &mut Sink<'_, 'v>) {
+    let dots = m.dot & host;
+    if dots == 0 {
+        return; // neither a dotted quad nor a name with a dot
+    }
+    let (s, e) = (host.trailing_zeros() as usize, top_bit(host) + 1);
+    let (as_, ae) = (ws + s, ws + e);
+    let first = buf[as_];
+    // A dotted quad has exactly three dots and 7 to 15 bytes.
+    if first.is_ascii_digit() && (7..=15).contains(&(e - s)) && has_three_bits(dots) {
+        if let Some(ip) = parse_ipv4_dots(buf, ws, s, e, dots) {
+            // The IPv4 block bitmap is small enough to stay in cache (and the private
+            // ranges most log addresses fall in are hot): test it at once, and queue
+            // only the addresses it lets through for the exact tables.
+            if let Some(word) = view.v4_filter_word(ip) {
+                let bit = view.v4_filter_bit(ip);
+                if *word & bit != 0 {
+                    out.defer(view, buf, Deferred::V4 { s: as_, e: ae, ip }, word, bit);
+                }
+            }
+            return;
+        }
+    }
+    if !view.has_domains() {
+        return;
+    }
+    // The last label must start with a letter (or be non-ASCII: IDN).
+    let last_dot = top_bit(dots);
+    let Some(&tld) = buf.get(ws + last_dot + 1).filter(|_| last_dot + 1 < e) else { return };
+    if !(tld.is_ascii_alphabetic() || tld >= 0x80) {
+        return;
+    }
+    if m.high & host != 0 {
+        // IDN: rare; convert and look up at once.
+        process_host(view, buf, as_, ae, out);
+        return;
+    }
+    if dots & (dots >> 1) != 0 {
+        return; // an empty label (`a..b`): not a host name
+    }
+    let rest = dots & !(1u64 << last_dot);
+    let second = if rest == 0 { s } else { top_bit(rest) + 1 };
+    if let Some((h2, word)) = view.domain_prefilter_span(buf, ws + second, ws + last_dot, ae) {
+        out.defer(view, buf, Deferred::Domain { s: as_, e: ae, h2 }, word, bloom_bits(h2));
+        return;
+    }
+    resolve_domain(view, buf, as_, ae, out);
 }
 
 /// Lookups waiting for their pre-filter word, which was prefetched when they were
@@ -129,58 +382,79 @@ enum Deferred {
     Email { at: usize, e: usize, h: u64 },
 }
 
-/// Collects hits, and queues lookups (see [`DEFER_QUEUE`]).
-pub(crate) struct Sink<'h> {
-    hits: &'h mut Vec<Hit>,
-    queue: [(Deferred, u64); DEFER_QUEUE],
-    head: usize,
-    len: usize,
-    /// Line (0-based) of the word being examined.
-    line: u64,
+/// A queued lookup: its pre-filter word and the bits that must all be set in it for the
+/// key to be possibly present (tested first, without decoding the lookup), and the line
+/// of its word as (`line_base`, `line_mask`).
+#[derive(Clone, Copy)]
+struct Pending<'v> {
+    word: &'v u64,
+    bits: u64,
+    lookup: Deferred,
+    line_base: u64,
+    line_mask: u64,
 }
 
-impl<'h> Sink<'h> {
-    fn new(hits: &'h mut Vec<Hit>) -> Sink<'h> {
-        Sink { hits, queue: [(Deferred::V4 { s: 0, e: 0, ip: 0 }, 0); DEFER_QUEUE], head: 0, len: 0, line: 0 }
+/// Collects hits, and queues lookups (see [`DEFER_QUEUE`]).
+pub(crate) struct Sink<'h, 'v> {
+    hits: &'h mut Vec<Hit>,
+    queue: [Pending<'v>; DEFER_QUEUE],
+    head: usize,
+    len: usize,
+    /// The line (0-based) of the word being examined is `line_base` plus the number of
+    /// bits in `line_mask` (the newlines before it in its block): counted for hits only.
+    line_base: u64,
+    line_mask: u64,
+}
+
+impl<'h, 'v> Sink<'h, 'v> {
+    fn new(hits: &'h mut Vec<Hit>) -> Sink<'h, 'v> {
+        const NONE: Pending<'static> =
+            Pending { word: &0, bits: 0, lookup: Deferred::V4 { s: 0, e: 0, ip: 0 }, line_base: 0, line_mask: 0 };
+        Sink { hits, queue: [NONE; DEFER_QUEUE], head: 0, len: 0, line_base: 0, line_mask: 0 }
     }
 
     #[inline]
     fn push(&mut self, mut hit: Hit) {
-        hit.line = self.line;
+        hit.line = self.line_base + u64::from(self.line_mask.count_ones());
         self.hits.push(hit);
     }
 
+    /// Queues `lookup`, whose filter `word` was just prefetched; resolves the oldest
+    /// queued lookup first when the queue is full.
     #[inline]
-    fn defer(&mut self, view: &View<'_>, buf: &[u8], d: Deferred, prefetch: Option<&u64>) {
-        if let Some(word) = prefetch {
-            crate::simd::prefetch(word);
-        }
+    fn defer(&mut self, view: &View<'v>, buf: &[u8], lookup: Deferred, word: &'v u64, bits: u64) {
+        crate::simd::prefetch(word);
         if self.len == DEFER_QUEUE {
             self.resolve_oldest(view, buf);
         }
         let slot = (self.head + self.len) % DEFER_QUEUE;
-        self.queue[slot] = (d, self.line);
+        self.queue[slot] = Pending { word, bits, lookup, line_base: self.line_base, line_mask: self.line_mask };
         self.len += 1;
     }
 
-    fn resolve_oldest(&mut self, view: &View<'_>, buf: &[u8]) {
-        let (d, line) = self.queue[self.head];
+    #[inline]
+    fn resolve_oldest(&mut self, view: &View<'v>, buf: &[u8]) {
+        let p = self.queue[self.head];
         self.head = (self.head + 1) % DEFER_QUEUE;
         self.len -= 1;
-        let saved = self.line;
-        self.line = line;
-        resolve(view, buf, d, self);
-        self.line = saved;
+        // Almost every lookup stops here: the filter says the key is absent.
+        if *p.word & p.bits != p.bits {
+            return;
+        }
+        let saved = (self.line_base, self.line_mask);
+        (self.line_base, self.line_mask) = (p.line_base, p.line_mask);
+        resolve(view, buf, p.lookup, self);
+        (self.line_base, self.line_mask) = saved;
     }
 
-    fn flush(&mut self, view: &View<'_>, buf: &[u8]) {
+    fn flush(&mut self, view: &View<'v>, buf: &[u8]) {
         while self.len > 0 {
             self.resolve_oldest(view, buf);
         }
     }
 }
 
-fn resolve(view: &View<'_>, buf: &[u8], d: Deferred, out: &mut Sink) {
+fn resolve<'v>(view: &View<'v>, buf: &[u8], d: Deferred, out: &mut Sink<'_, 'v>) {
     match d {
         Deferred::Domain { s, e, h2 } => {
             if view.dom_bloom_maybe(h2) {
@@ -287,7 +561,7 @@ impl WordShape {
 }
 
 #[inline]
-fn process_word(view: &View<'_>, buf: &[u8], ws: usize, we: usize, shape: WordShape, out: &mut Sink) {
+fn process_word<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, shape: WordShape, out: &mut Sink<'_, 'v>) {
     if we - ws > MAX_WORD_BYTES || we == ws {
         return;
     }
@@ -381,7 +655,7 @@ fn trim_dots(buf: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
 }
 
 #[inline]
-fn process_part(view: &View<'_>, buf: &[u8], s: usize, e: usize, word_has_at: bool, out: &mut Sink) {
+fn process_part<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, word_has_at: bool, out: &mut Sink<'_, 'v>) {
     let (s, e) = trim_dots(buf, s, e);
     if s == e {
         return;
@@ -399,13 +673,13 @@ fn process_part(view: &View<'_>, buf: &[u8], s: usize, e: usize, word_has_at: bo
 }
 
 #[inline]
-fn process_host(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink) {
+fn process_host<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let host = &buf[s..e];
     let Some(&first) = host.first() else { return };
     if first.is_ascii_digit() {
         if let Some(ip) = normalize::parse_ipv4(host) {
             if let Some(word) = view.v4_filter_word(ip) {
-                out.defer(view, buf, Deferred::V4 { s, e, ip }, Some(word));
+                out.defer(view, buf, Deferred::V4 { s, e, ip }, word, view.v4_filter_bit(ip));
             }
             return;
         }
@@ -446,7 +720,7 @@ fn process_host(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink)
         two.make_ascii_lowercase();
         let split = last_dot - second;
         if let Some((h2, word)) = view.domain_prefilter_labels(&two[..split], &two[split + 1..]) {
-            out.defer(view, buf, Deferred::Domain { s, e, h2 }, Some(word));
+            out.defer(view, buf, Deferred::Domain { s, e, h2 }, word, bloom_bits(h2));
             return;
         }
     }
@@ -460,7 +734,7 @@ fn has_empty_label(host: &[u8]) -> bool {
 }
 
 /// Full domain lookup of the ASCII host `buf[s..e]`: lowercase, validate, probe suffixes.
-fn resolve_domain(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sink) {
+fn resolve_domain<'v>(view: &View<'v>, buf: &[u8], s: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let host = &buf[s..e];
     if host.len() > MAX_DOMAIN_BYTES || has_empty_label(host) {
         return;
@@ -473,14 +747,41 @@ fn resolve_domain(view: &View<'_>, buf: &[u8], s: usize, e: usize, out: &mut Sin
 }
 
 /// `at` is the index of the `@`, `e` the end of the host part (dots trimmed).
-fn email_candidate(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut Sink) {
-    let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
-    let Some((_, len)) = email_key(buf, at, e, &mut key) else { return };
-    let h = hash_bytes(view.seed, &key[..len]);
+fn email_candidate<'v>(view: &View<'v>, buf: &[u8], at: usize, e: usize, out: &mut Sink<'_, 'v>) {
+    // No local part (`@0x7f…` in BIND logs): nothing to build.
+    if at == 0 || !is_email_local_byte(buf[at - 1]) {
+        return;
+    }
+    let h = match email_span(buf, at, e) {
+        // The usual case: the address as written is its key once lowercased.
+        Some((ls, he)) => hash_bytes_lower(view.seed, buf, ls, he),
+        None => {
+            let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
+            let Some((_, len)) = email_key(buf, at, e, &mut key) else { return };
+            hash_bytes(view.seed, &key[..len])
+        }
+    };
     match view.email.bloom_word(h) {
-        Some(word) => out.defer(view, buf, Deferred::Email { at, e, h }, Some(word)),
+        Some(word) => out.defer(view, buf, Deferred::Email { at, e, h }, word, bloom_bits(h)),
         None => email_candidate_full(view, buf, at, e, out),
     }
+}
+
+/// When the key of the address around the `@` at `at` is simply `buf[ls..he]`
+/// lowercased (ASCII host, no dot right after the `@`, lengths in bounds): `(ls, he)`.
+/// `None` means "build the key with [`email_key`]", not "no address".
+#[inline]
+fn email_span(buf: &[u8], at: usize, e: usize) -> Option<(usize, usize)> {
+    let mut ls = at;
+    while ls > 0 && is_email_local_byte(buf[ls - 1]) {
+        ls -= 1;
+    }
+    while ls < at && buf[ls] == b'.' {
+        ls += 1;
+    }
+    let (hs, he) = trim_dots(buf, at + 1, e);
+    let host = &buf[hs..he];
+    (ls < at && hs == at + 1 && he > hs && at - ls <= 256 && host.len() <= MAX_DOMAIN_BYTES && host.is_ascii()).then_some((ls, he))
 }
 
 /// The normalised address around the `@` at `at` into `key`: (start in `buf`, length).
@@ -517,7 +818,7 @@ fn email_key(buf: &[u8], at: usize, e: usize, stack: &mut [u8; 256 + 1 + MAX_DOM
     }
 }
 
-fn email_candidate_full(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &mut Sink) {
+fn email_candidate_full<'v>(view: &View<'v>, buf: &[u8], at: usize, e: usize, out: &mut Sink<'_, 'v>) {
     let mut key = [0u8; 256 + 1 + MAX_DOMAIN_BYTES];
     let Some((ls, len)) = email_key(buf, at, e, &mut key) else { return };
     let (_, he) = trim_dots(buf, at + 1, e);
@@ -527,31 +828,35 @@ fn email_candidate_full(view: &View<'_>, buf: &[u8], at: usize, e: usize, out: &
 }
 
 /// `colon` is the index of the `:` of `://`.
-fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
+fn url_candidate<'v>(view: &View<'v>, buf: &[u8], colon: usize, out: &mut Sink<'_, 'v>) {
     // Hash the host the way the URL-host table does (ASCII hosts; others go straight on).
+    // One pass over the authority finds its end, its last `@` and its last `:`.
     let authority_start = colon + 3;
     let mut end = authority_start;
-    while end < buf.len() && !is_url_terminator(buf[end]) && !matches!(buf[end], b'/' | b'?' | b'#') {
+    let (mut last_at, mut last_colon) = (None, None);
+    while let Some(&b) = buf.get(end) {
+        if AUTHORITY_END[usize::from(b)] {
+            break;
+        }
+        if b == b'@' {
+            last_at = Some(end);
+        } else if b == b':' {
+            last_colon = Some(end);
+        }
         end += 1;
     }
-    let authority = &buf[authority_start..end];
-    let hostport = match authority.iter().rposition(|&b| b == b'@') {
-        Some(i) => &authority[i + 1..],
-        None => authority,
-    };
-    let host = match hostport.iter().rposition(|&b| b == b':') {
-        Some(i) if hostport.first() != Some(&b'[') => &hostport[..i],
+    let hostport_start = last_at.map_or(authority_start, |i| i + 1);
+    let hostport = &buf[hostport_start..end];
+    let host = match last_colon {
+        Some(i) if i >= hostport_start && hostport.first() != Some(&b'[') => &buf[hostport_start..i],
         _ => hostport,
     };
     let host = host.strip_suffix(b".").unwrap_or(host);
     if host.first() != Some(&b'[') && host.is_ascii() && host.len() <= MAX_DOMAIN_BYTES && !host.is_empty() {
-        let mut lower = [0u8; MAX_DOMAIN_BYTES];
-        for (d, &b) in lower.iter_mut().zip(host) {
-            *d = b.to_ascii_lowercase();
-        }
-        let h = hash_bytes(view.seed, &lower[..host.len()]);
+        // The host starts the host-port part: hash it lowercased in place.
+        let h = hash_bytes_lower(view.seed, buf, hostport_start, hostport_start + host.len());
         match view.url_host.bloom_word(h) {
-            Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, Some(word)),
+            Some(word) => out.defer(view, buf, Deferred::Url { colon, h }, word, bloom_bits(h)),
             None => url_candidate_full(view, buf, colon, out),
         }
     } else {
@@ -559,7 +864,7 @@ fn url_candidate(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
     }
 }
 
-fn url_candidate_full(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink) {
+fn url_candidate_full<'v>(view: &View<'v>, buf: &[u8], colon: usize, out: &mut Sink<'_, 'v>) {
     let mut s = colon;
     while s > 0 && is_scheme_byte(buf[s - 1]) {
         s -= 1;
@@ -618,14 +923,14 @@ fn url_candidate_full(view: &View<'_>, buf: &[u8], colon: usize, out: &mut Sink)
     }
 }
 
-fn hex_runs(view: &View<'_>, buf: &[u8], ws: usize, we: usize, out: &mut Sink) {
+fn hex_runs<'v>(view: &View<'v>, buf: &[u8], ws: usize, we: usize, out: &mut Sink<'_, 'v>) {
     // The usual case, a word that is exactly one digest (`md5=<hex>`): no run splitting.
     if matches!(we - ws, 32 | 40 | 64) {
         let mut digest = [0u8; 32];
         if let Some(n) = normalize::decode_hex_digest(&buf[ws..we], &mut digest) {
             let h = hash_bytes(view.seed, &digest[..n]);
             match view.digest.bloom_word(h) {
-                Some(word) => out.defer(view, buf, Deferred::Digest { s: ws, e: we, h }, Some(word)),
+                Some(word) => out.defer(view, buf, Deferred::Digest { s: ws, e: we, h }, word, bloom_bits(h)),
                 None => {
                     if let Some(g) = view.digest.get(h, &digest[..n]) {
                         out.push(Hit { start: ws, end: we, group: g, line: 0 });
@@ -646,11 +951,14 @@ fn hex_runs(view: &View<'_>, buf: &[u8], ws: usize, we: usize, out: &mut Sink) {
             i += 1;
         }
         let run = &buf[start..i];
+        if !matches!(run.len(), 32 | 40 | 64) {
+            continue;
+        }
         let mut digest = [0u8; 32];
         if let Some(n) = normalize::decode_hex_digest(run, &mut digest) {
             let h = hash_bytes(view.seed, &digest[..n]);
             match view.digest.bloom_word(h) {
-                Some(word) => out.defer(view, buf, Deferred::Digest { s: start, e: i, h }, Some(word)),
+                Some(word) => out.defer(view, buf, Deferred::Digest { s: start, e: i, h }, word, bloom_bits(h)),
                 None => {
                     if let Some(g) = view.digest.get(h, &digest[..n]) {
                         out.push(Hit { start, end: i, group: g, line: 0 });
@@ -703,6 +1011,141 @@ pub(crate) fn refang_line(line: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference path: every word found with byte loops and examined by the
+    /// byte-based `process_word` (what the scanner did before the mask-driven path).
+    fn scan_bytewise(view: &View<'_>, buf: &[u8]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut out = Sink::new(&mut hits);
+        let mut i = 0;
+        let mut line = 0u64;
+        while i < buf.len() {
+            if !WORD[usize::from(buf[i])] {
+                line += u64::from(buf[i] == b'\n');
+                i += 1;
+                continue;
+            }
+            let (ws, we) = word_bounds(buf, i);
+            out.line_base = line;
+            out.line_mask = 0;
+            process_word(view, buf, ws, we, WordShape::of(&buf[ws..we]), &mut out);
+            i = we;
+        }
+        out.flush(view, buf);
+        hits.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+        hits
+    }
+
+    #[test]
+    fn fast_word_path_agrees_with_byte_path() {
+        let indicators = [
+            "evil.com", "a.b.example.org", "1.2.3.4", "10.0.0.0/8", "1.2.0.0/16", "2001:db8::/32", "bad@evil.com",
+            "http://evil.com/a", "d41d8cd98f00b204e9800998ecf8427e", "xn--bcher-kva.de", "Ab.Cd",
+        ];
+        let set = crate::IndicatorSet::builder()
+            .warning_lists(crate::WarningLists::none())
+            .extend(indicators.iter().map(|v| crate::Indicator::detect(v).expect("indicator")))
+            .build()
+            .expect("set");
+        let view = set.view();
+        let pieces: [&[u8]; 30] = [
+            b"evil.com", b"EVIL.COM", b"a.b.example.org", b"1.2.3.4", b"10.1.2.3", b"1.2.3.45", b"01.2.3.4", b"1.2.200.9",
+            b"2001:db8::1", b"::ffff:1.2.3.4", b"bad@evil.com", b"x@Evil.com.", b"http://evil.com/a", b"d41d8cd98f00b204e9800998ecf8427e",
+            b"b\xc3\xbccher.de", b"ab.cd", b".", b":", b"@", b"..", b"10:15:32.123", b"52:54:00:aa:bb:cc", b"a", b"-", b"_",
+            b" ", b"\n", b"=", b"/", b"0",
+        ];
+        let mut state = 0x0123_4567_89ab_cdefu64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut total = 0;
+        for round in 0..3000 {
+            let mut buf = Vec::new();
+            let target = 20 + (next() % 300) as usize;
+            while buf.len() < target {
+                let r = next();
+                buf.extend_from_slice(pieces[(r % pieces.len() as u64) as usize]);
+                if r % 7 == 0 {
+                    buf.push(b' ');
+                }
+            }
+            // Also words over 64 bytes, and words across block edges at every offset.
+            if round % 10 == 0 {
+                buf.extend(std::iter::repeat_n(b'a', 60));
+                buf.extend_from_slice(b".evil.com");
+            }
+            if round % 10 == 5 {
+                // A word over two blocks long (the byte-wise path and end search).
+                buf.extend(std::iter::repeat_n(b'B', 150 + round % 64));
+                buf.extend_from_slice(b".evil.com 1.2.3.4");
+            }
+            let mut fast = Vec::new();
+            scan(&view, &buf, &mut fast);
+            fast.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+            assert_eq!(fast, scan_bytewise(&view, &buf), "{}", String::from_utf8_lossy(&buf));
+            total += fast.len();
+        }
+        assert!(total > 5_000, "the random lines should hold many hits, got {total}");
+    }
+
+    #[test]
+    fn every_kind_is_found_at_every_offset_across_block_edges() {
+        let indicators = [
+            "evil.com", "1.2.3.4", "2001:db8::/32", "bad@evil.com", "http://intranet/a", "d41d8cd98f00b204e9800998ecf8427e",
+        ];
+        let set = crate::IndicatorSet::builder()
+            .warning_lists(crate::WarningLists::none())
+            .extend(indicators.iter().map(|v| crate::Indicator::detect(v).expect("indicator")))
+            .build()
+            .expect("set");
+        let view = set.view();
+        // A dotless URL host and an IPv6 address are found only through their `:`, which
+        // must stay a candidate when what follows it is in the next 64-byte block.
+        let texts: [&[u8]; 6] =
+            [b"x.evil.com", b"1.2.3.4:443", b"[2001:db8::1]", b"<bad@evil.com>", b"GET http://intranet/a HTTP", b"md5=D41D8CD98F00B204E9800998ECF8427E"];
+        // The address's domain is an indicator too.
+        let expected = [1, 1, 1, 2, 1, 1];
+        for (text, want) in texts.into_iter().zip(expected) {
+            for offset in 0..140 {
+                for prefix in [b' ', b'a'] {
+                    let mut buf = vec![prefix; offset];
+                    buf.push(b'\n');
+                    buf.extend_from_slice(text);
+                    buf.extend_from_slice(b" tail\n");
+                    let mut hits = Vec::new();
+                    scan(&view, &buf, &mut hits);
+                    hits.sort_by_key(|h| (h.start, h.end, h.group, h.line));
+                    assert_eq!(hits, scan_bytewise(&view, &buf), "{} at {offset}", String::from_utf8_lossy(text));
+                    assert_eq!(hits.len(), want, "{} at {offset}: {hits:?}", String::from_utf8_lossy(text));
+                    assert_eq!(hits[0].line, 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mask_ipv4_parser_agrees_with_strict_parser() {
+        let alphabet = b"0123456789.0125";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50_000 {
+            let mut b = [0u8; 15];
+            let len = 7 + (state % 9) as usize;
+            for x in b.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *x = alphabet[(state % alphabet.len() as u64) as usize];
+            }
+            let text = &b[..len];
+            let dots = text.iter().enumerate().filter(|(_, &c)| c == b'.').fold(0u64, |m, (i, _)| m | 1 << i);
+            if has_three_bits(dots) {
+                assert_eq!(parse_ipv4_dots(text, 0, 0, len, dots), normalize::parse_ipv4(text), "{}", String::from_utf8_lossy(text));
+            }
+        }
+    }
 
     #[test]
     fn masked_word_bounds_agree_with_byte_loops() {
