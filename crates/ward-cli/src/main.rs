@@ -81,6 +81,12 @@ enum Command {
     /// Federation: pull a remote TAXII 2.1 collection into a local one, incrementally.
     #[command(subcommand)]
     Sync(commands::sync::SyncCommand),
+    /// Culture of resilience: the account-less report link, the response team, departments, triage timers, escalation.
+    #[command(subcommand)]
+    Culture(commands::culture::CultureCommand),
+    /// Cyber-hygiene lessons: list and validate.
+    #[command(subcommand)]
+    Lessons(commands::culture::LessonsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,6 +147,8 @@ fn main() -> ExitCode {
             Command::Taxii(cmd) => commands::taxii::run(cmd).await,
             Command::Stix(cmd) => commands::taxii::run_stix(cmd).await,
             Command::Sync(cmd) => commands::sync::run(cmd).await,
+            Command::Culture(cmd) => commands::culture::run(cmd).await,
+            Command::Lessons(cmd) => commands::culture::run_lessons(cmd),
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });
