@@ -403,8 +403,10 @@ fn denied(state: &AppState, auth: &Auth, d: Decision) -> Response {
 
 fn countdown(due: Timestamp, now: Timestamp) -> Markup {
     html! {
-        time datetime=(due.to_string()) { (due.strftime("%H:%M UTC")) }
-        " " span class="countdown" data-due=(due.to_string()) { "(" (super::obligations::countdown_text(due, now)) ")" }
+        span class="timer" {
+            time datetime=(due.to_string()) { (due.strftime("%H:%M UTC")) }
+            " " span class="countdown" data-due=(due.to_string()) { "(" (super::obligations::countdown_text(due, now)) ")" }
+        }
     }
 }
 
@@ -462,14 +464,14 @@ pub async fn queue(State(state): State<AppState>, auth: Auth, Query(q): Query<Or
                 tbody {
                     @for r in &reports {
                         tr class={"status-" (r.status.as_str()) @if r.escalation_level > 0 && !r.status.is_decided() { " escalated" }} data-reference=(r.reference) {
-                            td { a href={"/culture/queue/" (r.id)} { (r.reference) } }
-                            td { (category_label(Lang::En, r.category)) }
-                            td { (r.department) }
-                            td { time datetime=(r.received_at.to_string()) { (r.received_at.strftime("%Y-%m-%d %H:%M UTC")) } }
-                            td { (status_badge(r.status)) }
-                            td { @if r.status == ReportStatus::New { (countdown(r.ack_due_at, now)) } @else if let Some(a) = r.acknowledged_at { span class="muted" { "done " (a.strftime("%H:%M")) } } }
-                            td { @if !r.status.is_decided() { (countdown(r.decide_due_at, now)) } @else if let Some(d) = r.decided_at { span class="muted" { "done " (d.strftime("%H:%M")) } } }
-                            td class="escalation" { @if r.escalation_level > 0 { strong { "level " (r.escalation_level) } } @else { span class="muted" { "—" } } }
+                            td data-label="Reference" { a href={"/culture/queue/" (r.id)} { (r.reference) } }
+                            td data-label="What" { (category_label(Lang::En, r.category)) }
+                            td data-label="Where" { (r.department) }
+                            td data-label="Received" { time datetime=(r.received_at.to_string()) { (r.received_at.strftime("%Y-%m-%d %H:%M UTC")) } }
+                            td data-label="Status" { (status_badge(r.status)) }
+                            td data-label="Acknowledge by" { @if r.status == ReportStatus::New { (countdown(r.ack_due_at, now)) } @else if let Some(a) = r.acknowledged_at { span class="muted" { "done " (a.strftime("%H:%M")) } } }
+                            td data-label="Decide by" { @if !r.status.is_decided() { (countdown(r.decide_due_at, now)) } @else if let Some(d) = r.decided_at { span class="muted" { "done " (d.strftime("%H:%M")) } } }
+                            td class="escalation" data-label="Escalation" { @if r.escalation_level > 0 { strong { "level " (r.escalation_level) } } @else { span class="muted" { "—" } } }
                         }
                     }
                 }
@@ -513,6 +515,7 @@ pub async fn report_detail(State(state): State<AppState>, auth: Auth, Path(id): 
     }
     let now = Timestamp::now();
     let can_update = decide(&auth.principal, Action::Update, Resource::CultureReports { org_id: r.org_id }).is_allowed();
+    let default_country = default_country(&state, r.org_id).await;
     let default_title = format!("{} reported in {}", category_label(Lang::En, r.category), r.department);
     let body = layout(&state, &auth, &format!("Report {}", r.reference), Some(Back { href: "/culture/queue", label: "Response queue" }), html! {
         dl class="facts" {
@@ -576,6 +579,10 @@ pub async fn report_detail(State(state): State<AppState>, auth: Auth, Path(id): 
                     (csrf_field(&auth)) input type="hidden" name="version" value=(r.version);
                     div class="field" { label for="incident-title" { "Title" } input type="text" id="incident-title" name="title" value=(default_title) maxlength="200"; }
                     div class="field" {
+                        label for="incident-country" { "Country (ISO 3166 code)" }
+                        input type="text" id="incident-country" name="country" value=(default_country) maxlength="2" required;
+                    }
+                    div class="field" {
                         label for="awareness-at" { "Aware of the incident at (RFC 3339)" }
                         span class="hint" { "The reporting-obligation clocks start here. Pre-filled with the time the report arrived." }
                         input type="text" id="awareness-at" name="awareness_at" value=(r.received_at.to_string());
@@ -614,6 +621,22 @@ pub async fn report_detail(State(state): State<AppState>, auth: Auth, Path(id): 
         script src="/assets/obligations.js" defer {}
     });
     body.into_response()
+}
+
+/// The organisation's country, else the first country of establishment in its reporting profile.
+async fn default_country(state: &AppState, org: OrgId) -> String {
+    if let Ok(o) = state.store.get_org(org).await {
+        if let Some(c) = o.country {
+            return c.as_str().to_owned();
+        }
+    }
+    let profile = state.store.reporting_profile(org).await.ok().flatten();
+    let c = profile.as_ref().and_then(|p| p.entity.get("entity.country_of_establishment")).cloned().unwrap_or_default();
+    match c {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Array(a) => a.first().and_then(|v| v.as_str()).unwrap_or("").to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// `GET /culture/queue/{id}/attachments/{aid}`: the file, only as a download.
@@ -764,8 +787,9 @@ pub async fn make_incident(State(state): State<AppState>, auth: Auth, Path(id): 
         "attack_types": [r.category.attack_type()],
         "timeline": {"incident_on": awareness.strftime("%Y-%m-%d").to_string()},
     });
-    if let Some(c) = &org.country {
-        doc["victim"]["country"] = serde_json::json!(c.as_str());
+    match form_value(&pairs, "country").map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()) {
+        Some(c) => doc["victim"]["country"] = serde_json::json!(c),
+        None => return error_page(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, "Check the incident", "country: give the ISO 3166 code of the country where it happened (e.g. DE)"),
     }
     let draft = match IncidentDraft::from_value(doc) {
         Ok(d) => d,

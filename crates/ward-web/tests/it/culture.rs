@@ -364,10 +364,10 @@ async fn escalation_with_a_moved_clock_notifies_by_signed_webhook_and_smtp_with_
 
     // One step to an incident: the reporting clocks start at the recorded awareness time.
     let aware = report.received_at;
-    let r = post_form(&app, &format!("/culture/queue/{}/incident", report.id), &cookies_an, &[("_csrf", &csrf_an), ("version", &report.version.to_string()), ("awareness_at", "yesterday")]).await;
+    let r = post_form(&app, &format!("/culture/queue/{}/incident", report.id), &cookies_an, &[("_csrf", &csrf_an), ("version", &report.version.to_string()), ("country", "DE"), ("awareness_at", "yesterday")]).await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("awareness_at"));
-    let r = post_form(&app, &format!("/culture/queue/{}/incident", report.id), &cookies_an, &[("_csrf", &csrf_an), ("version", &report.version.to_string()), ("title", "Phishing wave reported by Radiology"), ("awareness_at", &aware.to_string())]).await;
+    let r = post_form(&app, &format!("/culture/queue/{}/incident", report.id), &cookies_an, &[("_csrf", &csrf_an), ("version", &report.version.to_string()), ("title", "Phishing wave reported by Radiology"), ("country", "DE"), ("awareness_at", &aware.to_string())]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let incident: ward_core::IncidentId = r.header("location").trim_start_matches("/incidents/").parse().unwrap();
     let rec = app.store.get_incident(incident, &ReadScope::LOCAL_OPERATOR).await.unwrap();
