@@ -3,6 +3,7 @@
 mod accountability;
 mod cli;
 mod crash;
+mod culture;
 mod obligations;
 mod support;
 mod taxii;
