@@ -114,9 +114,50 @@ pub fn department_metrics(staff: &[(String, u32)], reports: &[ReportFact], compl
     out
 }
 
+/// One calendar month (UTC) of reports: how the culture moves over time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MonthMetrics {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub reports: usize,
+    pub incidents: usize,
+    pub median_minutes_to_acknowledge: Option<f64>,
+}
+
+/// Reports per month of arrival (UTC), oldest first.
+pub fn monthly(reports: &[ReportFact]) -> Vec<MonthMetrics> {
+    let mut by: BTreeMap<String, Vec<&ReportFact>> = BTreeMap::new();
+    for r in reports {
+        by.entry(r.received_at.strftime("%Y-%m").to_string()).or_default().push(r);
+    }
+    by.into_iter()
+        .map(|(month, rs)| MonthMetrics {
+            month,
+            reports: rs.len(),
+            incidents: rs.iter().filter(|r| r.status == ReportStatus::Incident).count(),
+            median_minutes_to_acknowledge: median(rs.iter().filter_map(|r| r.acknowledged_at.map(|a| minutes(r.received_at, a))).collect()),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monthly_trend() {
+        let at = |s: &str, ack: Option<i64>, status| {
+            let t: Timestamp = s.parse().unwrap();
+            ReportFact { department: "x".into(), received_at: t, acknowledged_at: ack.map(|m| t + jiff::SignedDuration::from_mins(m)), decided_at: None, status }
+        };
+        let m = monthly(&[
+            at("2026-10-31T23:59:00Z", Some(4), ReportStatus::Incident),
+            at("2026-11-01T00:00:00Z", Some(10), ReportStatus::Dismissed),
+            at("2026-11-15T12:00:00Z", None, ReportStatus::New),
+        ]);
+        assert_eq!(m.iter().map(|x| (x.month.as_str(), x.reports, x.incidents)).collect::<Vec<_>>(), [("2026-10", 1, 1), ("2026-11", 2, 0)]);
+        assert_eq!(m[1].median_minutes_to_acknowledge, Some(10.0));
+    }
 
     #[test]
     fn metrics_per_department() {

@@ -318,6 +318,7 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get::<i64, _>("staff_count")? as u32))).collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_team_member(&self, org: OrgId, name: &str, email: &str, function: &str, on_call: bool, escalation_level: u32, now: Timestamp) -> Result<TeamMember, StoreError> {
         let id = new_uuid().to_string();
         sqlx::query("INSERT INTO culture_team (id, org_id, name, email, team_function, on_call, escalation_level, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -474,6 +475,12 @@ impl Store {
         q.fetch_all(&self.pool).await?.iter().map(report_from_row).collect()
     }
 
+    /// The reports a signed-in person sent (newest first): their own view of what happened.
+    pub async fn reports_by_reporter(&self, user: UserId) -> Result<Vec<StoredReport>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {REPORT_COLUMNS} FROM culture_reports WHERE reporter_id = $1 ORDER BY received_at DESC LIMIT 50")).bind(user.to_string()).fetch_all(&self.pool).await?;
+        rows.iter().map(report_from_row).collect()
+    }
+
     /// Acknowledges a new report. `Conflict` when it is no longer new or `version` is stale.
     pub async fn acknowledge_report(&self, id: &str, org: OrgId, version: i64, by: Option<UserId>, now: Timestamp) -> Result<StoredReport, StoreError> {
         let n = sqlx::query("UPDATE culture_reports SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2, version = version + 1 WHERE id = $3 AND org_id = $4 AND version = $5 AND status = 'new'")
@@ -569,14 +576,11 @@ impl Store {
             .bind(recipients.to_owned())
             .execute(&mut *tx)
             .await;
-        match inserted {
-            Err(e) => {
-                return match StoreError::unique(e, "level") {
-                    StoreError::Duplicate { .. } => Ok(false),
-                    other => Err(other),
-                };
-            }
-            Ok(_) => {}
+        if let Err(e) = inserted {
+            return match StoreError::unique(e, "level") {
+                StoreError::Duplicate { .. } => Ok(false),
+                other => Err(other),
+            };
         }
         sqlx::query("UPDATE culture_reports SET escalation_level = $1 WHERE id = $2 AND escalation_level < $1").bind(i64::from(level)).bind(report.id.clone()).execute(&mut *tx).await?;
         insert_notifications(&mut tx, report.org_id, &report.id, notifications, now).await?;
@@ -678,6 +682,7 @@ impl Store {
     // ---- lessons and metrics ----
 
     /// Records a person's latest result for a lesson (a retake replaces it).
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_lesson_completion(&self, org: OrgId, user: UserId, lesson_id: &str, department: &str, score: u32, total: u32, passed: bool, now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM culture_lesson_completions WHERE user_id = $1 AND lesson_id = $2").bind(user.to_string()).bind(lesson_id.to_owned()).execute(&mut *tx).await?;

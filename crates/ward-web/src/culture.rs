@@ -188,10 +188,10 @@ pub async fn escalate_due(store: &Store, cfg: &NotifyConfig, now: Timestamp) -> 
         if report.status != ReportStatus::New {
             continue;
         }
-        if !teams.contains_key(&report.org_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = teams.entry(report.org_id) {
             let team = store.team(report.org_id).await?;
             let interval = store.culture_settings(report.org_id).await?.escalation_interval_minutes;
-            teams.insert(report.org_id, (team, interval));
+            slot.insert((team, interval));
         }
         let (team, interval) = &teams[&report.org_id];
         let levels = team.iter().map(|m| m.escalation_level).max().unwrap_or(0);
@@ -320,6 +320,21 @@ async fn send_webhook(hook: &WebhookConfig, n: &StoredNotification) -> Result<()
     if resp.status().is_success() { Ok(()) } else { Err(format!("webhook answered {}", resp.status())) }
 }
 
+/// Checks a new team member's fields: (name, e-mail, function, level).
+pub fn check_member(name: &str, email: &str, function: &str, level: &str) -> Result<(String, String, String, u32), ward_culture::FieldProblem> {
+    use ward_culture::FieldProblem;
+    let name = ward_culture::clean_text("name", name, 120)?;
+    if name.is_empty() || name.contains('\n') {
+        return Err(FieldProblem::new("name", "must be one non-empty line"));
+    }
+    let email: ward_core::text::Email = email.parse().map_err(|e: String| FieldProblem::new("email", e))?;
+    if !ward_store::TEAM_FUNCTIONS.contains(&function) {
+        return Err(FieldProblem::new("function", format!("{function:?} is not one of {}", ward_store::TEAM_FUNCTIONS.join(", "))));
+    }
+    let level: u32 = level.trim().parse().ok().filter(|l| (1..=ward_culture::triage::MAX_ESCALATION_LEVELS).contains(l)).ok_or_else(|| FieldProblem::new("level", format!("must be a whole number from 1 to {}", ward_culture::triage::MAX_ESCALATION_LEVELS)))?;
+    Ok((name, email.as_str().to_owned(), function.to_owned(), level))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,19 +353,4 @@ mod tests {
         let w = WebhookConfig { url: "http://127.0.0.1:9/x".into(), secret: b"s3cr3t".to_vec() };
         assert!(!format!("{w:?}").contains("s3cr3t"));
     }
-}
-
-/// Checks a new team member's fields: (name, e-mail, function, level).
-pub fn check_member(name: &str, email: &str, function: &str, level: &str) -> Result<(String, String, String, u32), ward_culture::FieldProblem> {
-    use ward_culture::FieldProblem;
-    let name = ward_culture::clean_text("name", name, 120)?;
-    if name.is_empty() || name.contains('\n') {
-        return Err(FieldProblem::new("name", "must be one non-empty line"));
-    }
-    let email: ward_core::text::Email = email.parse().map_err(|e| FieldProblem::new("email", format!("{e}")))?;
-    if !ward_store::TEAM_FUNCTIONS.contains(&function) {
-        return Err(FieldProblem::new("function", format!("{function:?} is not one of {}", ward_store::TEAM_FUNCTIONS.join(", "))));
-    }
-    let level: u32 = level.trim().parse().ok().filter(|l| (1..=ward_culture::triage::MAX_ESCALATION_LEVELS).contains(l)).ok_or_else(|| FieldProblem::new("level", format!("must be a whole number from 1 to {}", ward_culture::triage::MAX_ESCALATION_LEVELS)))?;
-    Ok((name, email.as_str().to_owned(), function.to_owned(), level))
 }

@@ -296,8 +296,15 @@ pub async fn report_page(State(state): State<AppState>, auth: Auth, Query(q): Qu
     if !decide(&auth.principal, Action::Create, Resource::CultureReports { org_id: user.org_id }).is_allowed() {
         return error_page(&state, &auth, StatusCode::FORBIDDEN, "Not allowed", "You cannot report for this organisation.");
     }
+    let mine = state.store.reports_by_reporter(user.id).await.unwrap_or_default();
     let body = layout(&state, &auth, texts(lang).title, None, html! {
         (report_form(lang, "/report", None, csrf_field(&auth), &Values::default(), &[]))
+        @if !mine.is_empty() {
+            h2 { "Your reports" }
+            ul id="my-reports" { @for r in &mine { li {
+                a href={"/report/status/" (r.reference)} { (r.reference) } " · " (category_label(lang, r.category)) " · " (status_label(lang, r.status))
+            } } }
+        }
         (status_lookup(lang))
     });
     no_store(body.into_response())
@@ -424,7 +431,24 @@ pub async fn hub(State(state): State<AppState>, auth: Auth) -> Response {
     let Some(user) = &auth.user else { return to_login("/culture") };
     let triage = decide(&auth.principal, Action::Read, Resource::CultureReports { org_id: user.org_id }).is_allowed();
     let admin = decide(&auth.principal, Action::Update, Resource::Organisation { org_id: user.org_id }).is_allowed();
+    let headline = if triage {
+        match tokio::try_join!(state.store.departments(user.org_id), state.store.culture_facts(user.org_id)) {
+            Ok((staff, (reports, completions))) => ward_culture::metrics::department_metrics(&staff, &reports, &completions, all_lessons().len()).pop(),
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
     let body = layout(&state, &auth, "Culture of resilience", None, html! {
+        @if let Some(m) = &headline {
+            div class="tiles" id="culture-headline" {
+                div class="tile" { span class="tile-value" { (m.reports) } span class="tile-label" { "reports" } span class="tile-coverage" { (num(m.reports_per_100_staff, "per 100 staff")) } }
+                div class="tile" { span class="tile-value" { (num(m.median_minutes_to_acknowledge, "min")) } span class="tile-label" { "median time to acknowledge" } }
+                div class="tile" { span class="tile-value" { (pct(m.lesson_completion)) } span class="tile-label" { "lesson completion" } }
+                div class="tile" { span class="tile-value" { (pct(m.share_real_incidents)) } span class="tile-label" { "of decided reports were real incidents" } }
+            }
+            p class="muted" { "A rising number of reports is good news: it means people notice and speak up. " a href="/culture/metrics" { "What the numbers mean, per department" } }
+        }
         ul class="tiles" {
             li class="tile" { a href="/report" { span class="tile-label" { "Report something suspicious" } } span class="tile-coverage" { "in seconds, from any device" } }
             li class="tile" { a href="/culture/lessons" { span class="tile-label" { "Cyber-hygiene lessons" } } span class="tile-coverage" { "a few minutes each, with a short quiz" } }
@@ -828,6 +852,7 @@ pub async fn make_incident(State(state): State<AppState>, auth: Auth, Path(id): 
 
 // ---------------------------------------------------------------- settings
 
+#[allow(clippy::result_large_err)] // the Err is the page to answer with
 fn settings_org(state: &AppState, auth: &Auth, org: Option<&str>) -> Result<OrgId, Response> {
     let Some(user) = &auth.user else { return Err(to_login("/culture/settings")) };
     let org_id = org.and_then(|o| o.parse().ok()).unwrap_or(user.org_id);
@@ -1143,6 +1168,7 @@ pub async fn metrics(State(state): State<AppState>, auth: Auth, Query(q): Query<
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
     let rows = ward_culture::metrics::department_metrics(&staff, &reports, &completions, all_lessons().len());
+    let months = ward_culture::metrics::monthly(&reports);
     let body = layout(&state, &auth, "Culture metrics", Some(Back { href: "/culture", label: "Culture" }), html! {
         div class="table-wrap" { table id="culture-metrics" {
             thead { tr { th scope="col" { "Department" } th scope="col" { "Staff" } th scope="col" { "Reports" } th scope="col" { "per 100 staff" } th scope="col" { "Median to acknowledge" } th scope="col" { "Median to decide" } th scope="col" { "Real incidents" } th scope="col" { "Lessons passed" } th scope="col" { "Lesson completion" } th scope="col" { "Average quiz score" } } }
@@ -1158,6 +1184,11 @@ pub async fn metrics(State(state): State<AppState>, auth: Auth, Query(q): Query<
                 td { (pct(m.lesson_completion)) }
                 td { @match m.average_score_percent { Some(x) => { (format!("{x:.0} %")) }, None => { span class="muted" title="shown from 3 completions, so no one's score can be singled out" { "—" } } } }
             } } }
+        } }
+        h2 { "Over time" }
+        div class="table-wrap" { table id="culture-months" {
+            thead { tr { th scope="col" { "Month (UTC)" } th scope="col" { "Reports" } th scope="col" { "Real incidents" } th scope="col" { "Median to acknowledge" } } }
+            tbody { @for m in &months { tr { th scope="row" { (m.month) } td { (m.reports) } td { (m.incidents) } td { (num(m.median_minutes_to_acknowledge, "min")) } } } }
         } }
         h2 { "What these numbers mean" }
         dl class="prose" {

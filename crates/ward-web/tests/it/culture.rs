@@ -312,6 +312,8 @@ async fn escalation_with_a_moved_clock_notifies_by_signed_webhook_and_smtp_with_
     let reference = r.header("location").trim_start_matches("/report/status/").split('?').next().unwrap().to_owned();
     let report = app.store.report_by_reference(&reference).await.unwrap();
     assert_eq!(report.reporter, Some(app.user("reporter").id));
+    let mine = get(&app, "/report", &cookies).await;
+    assert!(mine.body.contains("Your reports") && mine.body.contains(&reference), "the reporter sees their own report");
 
     // First delivery: the webhook arrives signed; the SMTP relay refuses (logged, retried).
     let t0 = report.received_at;
@@ -413,6 +415,10 @@ async fn completing_a_lesson_updates_the_department_metrics() {
     assert!(row.contains("<td class=\"lessons-passed\">1</td>"), "{row}");
     assert!(!m.body.contains("viewer@example.org"), "no individual appears");
     assert!(m.body.contains("rising number is good news"));
+    assert!(m.body.contains("id=\"culture-months\""), "the trend over time");
+    let hub = get(&app, "/culture", &cookies_admin).await;
+    assert!(hub.body.contains("id=\"culture-headline\"") && hub.body.contains("lesson completion"));
+    assert!(!get(&app, "/culture", &cookies).await.body.contains("culture-headline"), "viewers get no metrics");
     assert_eq!(get(&app, "/culture/metrics", &cookies).await.status, 403, "a viewer does not see the metrics");
     let list = get(&app, "/culture/lessons", &cookies).await;
     assert!(list.body.contains("passed"));
