@@ -145,6 +145,8 @@ test('phone: account-less report with an .eml, queue timer, escalation, incident
   assert.match(await admin.locator('ul.links').innerText(), /https:\/\/login\.evil\.example\/reset/);
   assert.match(await admin.locator('#report-description').innerText(), /<script>window.__pwned = 1<\/script>/);
   assert.equal(await admin.evaluate(() => window.__pwned), undefined);
+  const detailOverflow = await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(detailOverflow <= 0, `the report page fits a phone (overflow ${detailOverflow}px)`);
   await shot(admin, 'culture-report-detail-phone');
 
   // One step to an incident: the awareness time is the time the report arrived.

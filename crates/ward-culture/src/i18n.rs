@@ -167,12 +167,12 @@ pub fn occurred_label(lang: Lang, o: OccurredHint) -> &'static str {
         (Lang::De, LastHour) => "In der letzten Stunde",
         (Lang::De, EarlierToday) => "Heute, früher",
         (Lang::De, Yesterday) => "Gestern",
-        (Lang::De, BeforeYesterday) => "Vor gestern",
+        (Lang::De, BeforeYesterday) => "Vorgestern",
         (Lang::Fr, JustNow) => "À l'instant",
         (Lang::Fr, LastHour) => "Dans la dernière heure",
         (Lang::Fr, EarlierToday) => "Plus tôt aujourd'hui",
         (Lang::Fr, Yesterday) => "Hier",
-        (Lang::Fr, BeforeYesterday) => "Avant hier",
+        (Lang::Fr, BeforeYesterday) => "Avant-hier",
     }
 }
 
