@@ -584,7 +584,8 @@ pub async fn report_detail(State(state): State<AppState>, auth: Auth, Path(id): 
             }
             h3 { "Indicators" }
             p { (s.indicators.len()) " indicator(s) extracted. They are offered to the matcher and for sharing; nothing is published automatically. "
-                a href={"/culture/queue/" (r.id) "/indicators.txt"} download { "Download the list for ward match" } }
+                a href={"/culture/queue/" (r.id) "/indicators.txt"} download { "Download the list for ward match" } " · "
+                a href={"/culture/queue/" (r.id) "/indicators.stix.json"} download { "STIX 2.1 bundle (TLP:AMBER) for sharing" } }
             ul class="indicators" { @for i in &s.indicators { li { span class="muted" { (i.kind) } " " code { (i.value) } } } }
         }
         @if can_update && !r.status.is_decided() {
@@ -705,6 +706,60 @@ pub async fn indicators(State(state): State<AppState>, auth: Auth, Path(id): Pat
     let list = r.email_summary.as_ref().map(|s| ward_culture::eml::indicator_list(&s.indicators)).unwrap_or_default();
     let mut resp = download(list.into_bytes(), "text/plain; charset=utf-8", &format!("{}-indicators.txt", r.reference));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp
+}
+
+/// A STIX 2.1 pattern for one indicator (string literals escaped per the patterning grammar).
+fn stix_pattern(i: &ward_culture::eml::Indicator) -> Option<String> {
+    let v = i.value.replace('\\', "\\\\").replace('\'', "\\'");
+    Some(match i.kind.as_str() {
+        "domain" if i.value.parse::<std::net::Ipv4Addr>().is_ok() => format!("[ipv4-addr:value = '{v}']"),
+        "domain" if i.value.parse::<std::net::Ipv6Addr>().is_ok() => format!("[ipv6-addr:value = '{v}']"),
+        "domain" => format!("[domain-name:value = '{v}']"),
+        "url" => format!("[url:value = '{v}']"),
+        "email" => format!("[email-addr:value = '{v}']"),
+        "sha256" => format!("[file:hashes.'SHA-256' = '{v}']"),
+        _ => return None,
+    })
+}
+
+/// The e-mail's indicators as a STIX 2.1 bundle marked TLP:AMBER (the organisation's own), for
+/// `ward stix import` into a collection: offered for sharing, never published by ward itself.
+pub fn indicators_bundle(r: &StoredReport) -> serde_json::Value {
+    let ns = crate::export::STIX_ID_NAMESPACE;
+    let at = r.received_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let objects: Vec<serde_json::Value> = r
+        .email_summary
+        .iter()
+        .flat_map(|s| s.indicators.iter())
+        .filter_map(|i| {
+            let pattern = stix_pattern(i)?;
+            Some(serde_json::json!({
+                "type": "indicator", "spec_version": "2.1",
+                "id": format!("indicator--{}", uuid::Uuid::new_v5(&ns, format!("{}|{}|{}", r.id, i.kind, i.value).as_bytes())),
+                "created": at, "modified": at, "valid_from": at,
+                "name": format!("{} from reported e-mail {}", i.kind, r.reference),
+                "indicator_types": ["malicious-activity"],
+                "pattern": pattern, "pattern_type": "stix",
+                "object_marking_refs": [ward_core::Tlp::Amber.marking_definition_id()],
+            }))
+        })
+        .collect();
+    serde_json::json!({"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v5(&ns, format!("culture-report|{}", r.id).as_bytes())), "objects": objects})
+}
+
+/// `GET /culture/queue/{id}/indicators.stix.json`.
+pub async fn indicators_stix(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
+    if auth.user.is_none() {
+        return to_login(&format!("/culture/queue/{id}"));
+    }
+    let r = match load_report(&state, &auth, &id, Action::Read).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    let body = serde_json::to_vec_pretty(&indicators_bundle(&r)).unwrap_or_default();
+    let mut resp = download(body, "application/stix+json;version=2.1", &format!("{}-indicators.stix.json", r.reference));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/stix+json;version=2.1"));
     resp
 }
 

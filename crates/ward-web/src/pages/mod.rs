@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/culture/queue/{id}", get(culture::report_detail))
         .route("/culture/queue/{id}/attachments/{attachment}", get(culture::attachment))
         .route("/culture/queue/{id}/indicators.txt", get(culture::indicators))
+        .route("/culture/queue/{id}/indicators.stix.json", get(culture::indicators_stix))
         .route("/culture/queue/{id}/acknowledge", axum::routing::post(culture::acknowledge))
         .route("/culture/queue/{id}/dismiss", axum::routing::post(culture::dismiss))
         .route("/culture/queue/{id}/merge", axum::routing::post(culture::merge))

@@ -113,6 +113,7 @@ fn rows(app: &App) -> Vec<Row> {
         ("GET", format!("/culture/queue/{report}"), None, [303, 404, 200, 200, 403, 403, 200]),
         ("GET", format!("/culture/queue/{report}/attachments/{attachment}"), None, [303, 404, 200, 200, 403, 403, 200]),
         ("GET", format!("/culture/queue/{report}/indicators.txt"), None, [303, 404, 200, 200, 403, 403, 200]),
+        ("GET", format!("/culture/queue/{report}/indicators.stix.json"), None, [303, 404, 200, 200, 403, 403, 200]),
         ("POST", format!("/culture/queue/{report}/acknowledge"), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", format!("/culture/queue/{report}/dismiss"), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", format!("/culture/queue/{report}/merge"), None, [303, 403, 403, 403, 403, 403, 403]),

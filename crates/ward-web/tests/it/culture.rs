@@ -135,6 +135,17 @@ async fn an_account_less_report_with_an_eml_is_received_parsed_and_triaged() {
     assert_eq!(dl.body, PHISH);
     let ind = get(&app, &format!("{detail_path}/indicators.txt"), &cookies_an).await;
     assert!(ind.body.lines().any(|l| l == "login.evil.example") && ind.body.lines().any(|l| l == "helpdesk@evil.example"));
+    // For sharing: a STIX 2.1 bundle that ward-stix validates object by object.
+    let stix = get(&app, &format!("{detail_path}/indicators.stix.json"), &cookies_an).await;
+    assert_eq!(stix.status, 200);
+    assert!(stix.header("content-disposition").starts_with("attachment"));
+    let parsed = ward_stix::parse_bundle(&stix.body).unwrap();
+    assert_eq!(parsed.objects.len(), summary.indicators.len());
+    for o in &parsed.objects {
+        let o = o.as_ref().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(o.tlp, Some(ward_stix::TlpLevel::Amber));
+    }
+    assert!(stix.body.contains("[domain-name:value = 'login.evil.example']"));
 
     // Acknowledge (CSRF needed), then a stale second acknowledgement is a conflict.
     let forged = post_form(&app, &format!("{detail_path}/acknowledge"), &cookies_an, &[("version", "1")]).await;
