@@ -932,7 +932,7 @@ pub async fn settings(State(state): State<AppState>, auth: Auth, Query(q): Query
         Ok(o) => o,
         Err(r) => return r,
     };
-    let (settings, team, departments) = match tokio::try_join!(state.store.culture_settings(org), state.store.team(org), state.store.departments(org)) {
+    let (settings, team, departments, timers) = match tokio::try_join!(state.store.culture_settings(org), state.store.team(org), state.store.departments(org), state.store.triage_configs(org)) {
         Ok(x) => x,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
@@ -963,6 +963,20 @@ pub async fn settings(State(state): State<AppState>, auth: Auth, Query(q): Query
             div class="field" { label for="team-level" { "Escalation level" } input type="number" id="team-level" name="level" min="1" max="5" value="1"; }
             label class="check" { input type="checkbox" name="on_call" value="1"; " On call" }
             button type="submit" { "Add to the team" }
+        }
+        h2 { "Triage timers" }
+        form method="post" action="/culture/settings/timers" {
+            (csrf_field(&auth))
+            div class="table-wrap" { table id="timers" {
+                thead { tr { th scope="col" { "What happened" } th scope="col" { "Acknowledge within (min)" } th scope="col" { "Decide within (min)" } } }
+                tbody { @for (c, t) in &timers { tr {
+                    th scope="row" { (category_label(Lang::En, *c)) }
+                    td { input type="number" name={"ack." (c.as_str())} aria-label={"Acknowledge within, minutes: " (category_label(Lang::En, *c))} min="1" max=(ward_culture::triage::MAX_TIMER_MINUTES) value=(t.ack_minutes); }
+                    td { input type="number" name={"decide." (c.as_str())} aria-label={"Decide within, minutes: " (category_label(Lang::En, *c))} min="1" max=(ward_culture::triage::MAX_TIMER_MINUTES) value=(t.decide_minutes); }
+                } } }
+            } }
+            div class="field" { label for="escalation-interval" { "Minutes between escalation levels" } input type="number" id="escalation-interval" name="escalation_interval" min="1" max=(ward_culture::triage::MAX_TIMER_MINUTES) value=(settings.escalation_interval_minutes); }
+            button type="submit" { "Save timers" }
         }
         h2 { "Departments" }
         ul { @for (d, n) in &departments { li { (d) ": " (n) " staff" } } }
@@ -1048,6 +1062,49 @@ pub async fn settings_team(State(state): State<AppState>, auth: Auth, req: Reque
     match state.store.add_team_member(org, &member.0, &member.1, &member.2, form_value(&pairs, "on_call").is_some(), member.3, Timestamp::now()).await {
         Ok(_) => Redirect::to("/culture/settings").into_response(),
         Err(StoreError::Duplicate { .. }) => error_page(&state, &auth, StatusCode::CONFLICT, "Already in the team", "email: this address is already in the team"),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /culture/settings/timers`: every category's timers and the escalation interval; every
+/// bad value is named and nothing is saved unless all are good.
+pub async fn settings_timers(State(state): State<AppState>, auth: Auth, req: Request) -> Response {
+    let (org, pairs) = match settings_post(&state, &auth, req).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut problems = Vec::new();
+    let mut configs = Vec::new();
+    let minutes = |k: &str| form_value(&pairs, k).map(str::trim).and_then(|v| v.parse::<i64>().ok());
+    for c in Category::ALL {
+        let (ack_key, decide_key) = (format!("ack.{}", c.as_str()), format!("decide.{}", c.as_str()));
+        match (minutes(&ack_key), minutes(&decide_key)) {
+            (Some(a), Some(d)) => match ward_culture::TriageConfig::new(a, d) {
+                Ok(cfg) => configs.push((c, cfg)),
+                Err(p) => problems.push(format!("{}: {}", if p.field == "ack_minutes" { ack_key } else { decide_key }, p.reason)),
+            },
+            (None, _) => problems.push(format!("{ack_key}: must be a whole number of minutes")),
+            (_, None) => problems.push(format!("{decide_key}: must be a whole number of minutes")),
+        }
+    }
+    let interval = minutes("escalation_interval").filter(|m| (1..=ward_culture::triage::MAX_TIMER_MINUTES).contains(m));
+    if interval.is_none() {
+        problems.push(format!("escalation_interval: must be a whole number from 1 to {}", ward_culture::triage::MAX_TIMER_MINUTES));
+    }
+    if !problems.is_empty() {
+        return error_page(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, "Check the timers", &problems.join("; "));
+    }
+    let result = async {
+        for (c, cfg) in configs {
+            state.store.set_triage_config(org, c, cfg).await?;
+        }
+        let mut s = state.store.culture_settings(org).await?;
+        s.escalation_interval_minutes = interval.unwrap_or(ward_store::DEFAULT_ESCALATION_INTERVAL_MINUTES);
+        state.store.save_culture_settings(org, &s, Timestamp::now()).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/culture/settings").into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -73,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/culture/settings/link", axum::routing::post(culture::settings_link))
         .route("/culture/settings/team", axum::routing::post(culture::settings_team))
         .route("/culture/settings/departments", axum::routing::post(culture::settings_departments))
+        .route("/culture/settings/timers", axum::routing::post(culture::settings_timers))
         .route("/culture/lessons", get(culture::lessons_list))
         .route("/culture/lessons/{id}", get(culture::lesson_page).post(culture::lesson_submit))
         .route("/culture/lessons/images/{file}", get(culture::lesson_image))

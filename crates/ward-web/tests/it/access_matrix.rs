@@ -123,6 +123,7 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", "/culture/settings/link".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", "/culture/settings/team".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("POST", "/culture/settings/departments".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/culture/settings/timers".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", "/culture/lessons".into(), None, [303, 200, 200, 200, 200, 200, 200]),
         ("GET", "/culture/lessons/passwords-and-mfa".into(), None, [303, 200, 200, 200, 200, 200, 200]),
         ("GET", "/culture/lessons/no-such-lesson".into(), None, [303, 404, 404, 404, 404, 404, 404]),

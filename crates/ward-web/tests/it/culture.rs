@@ -399,6 +399,59 @@ async fn escalation_with_a_moved_clock_notifies_by_signed_webhook_and_smtp_with_
     assert_eq!(esc.escalations, 0, "decided reports never escalate");
 }
 
+async fn send_timers(app: &App, cookies: &str, f: Vec<(String, String)>) -> Resp {
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    post_form(app, "/culture/settings/timers", cookies, &pairs).await
+}
+
+#[tokio::test]
+async fn administrators_set_timers_link_team_and_departments_in_the_browser() {
+    let app = App::new().await;
+    let (cookies, csrf) = sign_in(&app, "org_admin@example.org").await;
+    let page = get(&app, "/culture/settings", &cookies).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"report-link\"") && page.body.contains("/culture/settings/qr.svg"));
+    let qr = get(&app, "/culture/settings/qr.svg", &cookies).await;
+    assert_eq!(qr.header("content-type"), "image/svg+xml");
+    assert!(qr.body.contains("<svg"));
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), csrf.clone()), ("escalation_interval".into(), "10".into())];
+    for c in ward_culture::Category::ALL {
+        form.push((format!("ack.{}", c.as_str()), "20".into()));
+        form.push((format!("decide.{}", c.as_str()), "90".into()));
+    }
+    let with = |k: &str, v: &str| -> Vec<(String, String)> { form.iter().map(|(a, b)| (a.clone(), if a == k { v.to_owned() } else { b.clone() })).collect() };
+    let bad = send_timers(&app, &cookies, with("decide.lost_device", "5")).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("decide.lost_device") && bad.body.contains("between ack_minutes"), "{}", bad.body);
+    assert_eq!(app.store.triage_configs(app.org_a.id).await.unwrap()[&ward_culture::Category::Other].ack_minutes, 60, "nothing saved");
+    let bad = send_timers(&app, &cookies, with("escalation_interval", "x")).await;
+    assert!(bad.body.contains("escalation_interval"));
+    let ok = send_timers(&app, &cookies, form.clone()).await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(app.store.triage_configs(app.org_a.id).await.unwrap()[&ward_culture::Category::Other], ward_culture::TriageConfig { ack_minutes: 20, decide_minutes: 90 });
+    assert_eq!(app.store.culture_settings(app.org_a.id).await.unwrap().escalation_interval_minutes, 10);
+    // The team and departments, with bad input named.
+    let r = post_form(&app, "/culture/settings/team", &cookies, &[("_csrf", &csrf), ("name", "Dana"), ("email", "not-an-address"), ("function", "it"), ("level", "1")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("email"));
+    let r = post_form(&app, "/culture/settings/team", &cookies, &[("_csrf", &csrf), ("name", "Dana"), ("email", "dana@a.example"), ("function", "it"), ("level", "1"), ("on_call", "1")]).await;
+    assert_eq!(r.status, 303);
+    let r = post_form(&app, "/culture/settings/departments", &cookies, &[("_csrf", &csrf), ("name", "Ward 4B"), ("staff", "0")]).await;
+    assert!(r.status == 422 && r.body.contains("staff"));
+    let r = post_form(&app, "/culture/settings/departments", &cookies, &[("_csrf", &csrf), ("name", "Ward 4B"), ("staff", "40")]).await;
+    assert_eq!(r.status, 303);
+    let page = get(&app, "/culture/settings", &cookies).await;
+    assert!(page.body.contains("dana@a.example") && page.body.contains("Ward 4B: 40 staff"));
+    // Replacing the link retires the old one.
+    let old = app.link_token.clone();
+    let r = post_form(&app, "/culture/settings/link", &cookies, &[("_csrf", &csrf), ("action", "enable")]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(get(&app, &format!("/r/{old}"), "").await.status, 404);
+    let r = post_form(&app, "/culture/settings/link", &cookies, &[("_csrf", &csrf), ("action", "disable")]).await;
+    assert_eq!(r.status, 303);
+    assert!(get(&app, "/culture/settings", &cookies).await.body.contains("id=\"report-link-off\""));
+}
+
 #[tokio::test]
 async fn completing_a_lesson_updates_the_department_metrics() {
     let app = App::new().await;
