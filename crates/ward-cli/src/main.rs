@@ -102,6 +102,12 @@ enum Command {
     /// Continuous risk management: posture per framework, stale evidence, exposures; daily snapshots.
     #[command(subcommand)]
     Risk(commands::risk::RiskCommand),
+    /// Culture of resilience: the account-less report link, the response team, departments, triage timers, escalation.
+    #[command(subcommand)]
+    Culture(commands::culture::CultureCommand),
+    /// Cyber-hygiene lessons: list and validate.
+    #[command(subcommand)]
+    Lessons(commands::culture::LessonsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,6 +174,8 @@ fn main() -> ExitCode {
             Command::Kev(cmd) => commands::risk::run_kev(cmd).await,
             Command::Assets(cmd) => commands::risk::run_assets(cmd).await,
             Command::Risk(cmd) => commands::risk::run_risk(cmd).await,
+            Command::Culture(cmd) => commands::culture::run(cmd).await,
+            Command::Lessons(cmd) => commands::culture::run_lessons(cmd),
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

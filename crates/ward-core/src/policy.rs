@@ -137,6 +137,11 @@ pub enum Resource {
     /// An organisation's risk register: its framework assessments and evidence, asset
     /// inventory and known-exploited-vulnerability findings.
     RiskRegister { org_id: OrgId },
+    /// An organisation's suspicious-activity reports. Create: any member reports (a viewer
+    /// too: reporting must never need a privilege). Read/Update (the triage queue, the
+    /// attachments, the culture metrics): the response team, i.e. analysts and administrators
+    /// of the organisation, and the instance administrator.
+    CultureReports { org_id: OrgId },
 }
 
 /// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
@@ -251,6 +256,19 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
                 deny("only analysts and administrators of the organisation change its risk register")
             }
         }
+        (Action::Create, Resource::CultureReports { org_id }) => {
+            if instance_admin || same_org(org_id) { Decision::Allow } else { deny("you can report only to your own organisation") }
+        }
+        (Action::Read | Action::Update | Action::Delete, Resource::CultureReports { org_id }) => {
+            if instance_admin || (same_org(org_id) && matches!(role, Role::OrgAdmin | Role::Analyst)) {
+                Decision::Allow
+            } else if same_org(org_id) {
+                deny("only the response team (analysts and administrators) triages reports")
+            } else {
+                hidden()
+            }
+        }
+        (Action::AssignRole(_), Resource::CultureReports { .. }) => deny("not an operation on this resource"),
         (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
         | (Action::AssignRole(_), _)
         | (_, Resource::Incidents { .. }) => deny("not an operation on this resource"),
@@ -335,6 +353,22 @@ mod tests {
             let got: Vec<bool> = Tlp::ALL.iter().map(|t| read(p, *t)).collect();
             assert_eq!(got, expected, "{p:?}");
         }
+    }
+
+    #[test]
+    fn culture_reports_everyone_reports_the_team_triages() {
+        let (org_a, org_b) = (OrgId::from_uuid(id(1)), OrgId::from_uuid(id(2)));
+        let p = |role, org| Principal::User { user_id: UserId::from_uuid(id(30)), org_id: org, role };
+        let res = Resource::CultureReports { org_id: org_a };
+        for role in [Role::OrgAdmin, Role::Analyst, Role::Reporter, Role::Viewer] {
+            assert!(decide(&p(role, org_a), Action::Create, res).is_allowed(), "{role:?} may report");
+        }
+        assert!(!decide(&Principal::Anonymous, Action::Create, res).is_allowed(), "anonymous reports go through the organisation link");
+        assert!(!decide(&p(Role::Analyst, org_b), Action::Create, res).is_allowed());
+        assert!(decide(&p(Role::Analyst, org_a), Action::Update, res).is_allowed());
+        assert!(decide(&p(Role::InstanceAdmin, org_b), Action::Read, res).is_allowed());
+        assert_eq!(decide(&p(Role::Reporter, org_a), Action::Read, res), deny("only the response team (analysts and administrators) triages reports"));
+        assert_eq!(decide(&p(Role::OrgAdmin, org_b), Action::Read, res), hidden());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod culture;
 pub mod error;
 pub mod export;
 pub mod import;
@@ -57,11 +58,18 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    /// Notification channels and the report link's rate limiter.
+    pub culture: Arc<culture::CultureRuntime>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
-        AppState { store, config: Arc::new(config) }
+        AppState { store, config: Arc::new(config), culture: Arc::new(culture::CultureRuntime::default()) }
+    }
+
+    /// The same state with notifications going through `notify`.
+    pub fn with_notify(self, notify: culture::NotifyConfig) -> AppState {
+        AppState { culture: Arc::new(culture::CultureRuntime { notify, limiter: culture::RateLimiter::default() }), ..self }
     }
 }
 
@@ -130,5 +138,6 @@ async fn fallback(req: Request) -> Response {
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.
 /// The store stays open: the caller closes it (after signing the final checkpoint).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // With the peer address, so the account-less report link can be rate-limited per client.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
 }

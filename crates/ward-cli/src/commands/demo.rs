@@ -17,6 +17,8 @@ pub struct DemoArgs {
     /// The demo database file; it is deleted and recreated on every start.
     #[arg(long, default_value = "ward-demo.db")]
     pub file: PathBuf,
+    #[command(flatten)]
+    pub notify: super::culture::NotifyArgs,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.ward";
@@ -64,5 +66,5 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     };
     let key = crate::commands::keys::load_or_create(&crate::commands::keys::key_dir_for(&url))?;
     crate::commands::keys::checkpoint(&store, &key, "demo loaded").await?;
-    crate::commands::serve::serve(store, config, args.bind, key).await
+    crate::commands::serve::serve(store, config, args.notify.config()?, args.bind, key).await
 }

@@ -2,6 +2,7 @@
 
 pub mod actors;
 pub mod admin;
+pub mod culture;
 pub mod demo;
 pub mod evidence;
 pub mod import;

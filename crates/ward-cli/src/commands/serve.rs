@@ -22,13 +22,15 @@ pub struct ServeArgs {
     /// Name shown in the page header.
     #[arg(long, default_value = "ward", env = "WARD_INSTANCE_NAME")]
     pub instance_name: String,
+    #[command(flatten)]
+    pub notify: super::culture::NotifyArgs,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<u8> {
     let key = super::keys::load_or_create(&args.key.dir(&args.db.database_url))?;
     let store = args.db.open().await?;
     let config = WebConfig { secure_cookies: args.secure_cookies, instance_name: args.instance_name, banner: None };
-    serve(store, config, args.bind, key).await
+    serve(store, config, args.notify.config()?, args.bind, key).await
 }
 
 /// How often a running server signs the chain head (only when it moved).
@@ -38,7 +40,7 @@ pub const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_s
 /// finish before the process exits.
 /// The chain head is signed at start, every [`CHECKPOINT_INTERVAL`] while it moves, and at
 /// shutdown.
-pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr, key: ed25519_dalek::SigningKey) -> anyhow::Result<u8> {
+pub async fn serve(store: ward_store::Store, config: WebConfig, notify: ward_web::culture::NotifyConfig, bind: SocketAddr, key: ed25519_dalek::SigningKey) -> anyhow::Result<u8> {
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
     super::keys::checkpoint(&store, &key, "start").await?;
@@ -73,11 +75,25 @@ pub async fn serve(store: ward_store::Store, config: WebConfig, bind: SocketAddr
             }
         })
     };
+    // Culture of resilience: escalate unacknowledged reports and deliver notifications.
+    let culture_ticker = {
+        let (store, notify) = (store.clone(), notify.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(ward_web::culture::TICK_INTERVAL);
+            loop {
+                tick.tick().await;
+                if let Err(e) = ward_web::culture::tick(&store, &notify, jiff::Timestamp::now()).await {
+                    tracing::warn!(error = %e, "culture tick failed");
+                }
+            }
+        })
+    };
     println!("ward is listening on http://{addr}/");
     tracing::info!(%addr, backend = ?store.backend(), "serving");
-    ward_web::serve(listener, AppState::new(store.clone(), config), shutdown_signal()).await?;
+    ward_web::serve(listener, AppState::new(store.clone(), config).with_notify(notify), shutdown_signal()).await?;
     periodic.abort();
     snapshots.abort();
+    culture_ticker.abort();
     let signed = super::keys::checkpoint(&store, &key, "shutdown").await;
     store.close().await;
     signed?;

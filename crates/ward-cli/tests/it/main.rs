@@ -4,6 +4,7 @@ mod accountability;
 mod cli;
 mod crash;
 mod detect;
+mod culture;
 mod obligations;
 mod risk;
 mod support;

@@ -2,6 +2,7 @@
 //! PostgreSQL when `WARD_TEST_POSTGRES_URL` names a server where it may create databases.
 
 mod conformance;
+mod culture;
 mod harness;
 mod risk;
 mod sharing;

@@ -3,6 +3,7 @@
 
 mod actors;
 mod charts;
+mod culture;
 mod incidents;
 mod login;
 pub(crate) mod obligations;
@@ -13,7 +14,7 @@ pub(crate) mod risk;
 mod tracer;
 mod map;
 
-use axum::extract::{Path, Request};
+use axum::extract::{DefaultBodyLimit, Path, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -59,6 +60,31 @@ pub fn routes() -> Router<AppState> {
         .route("/sightings", get(sightings::list))
         .route("/sharing", get(sharing::page).post(sharing::submit))
         .route("/orgs/{id}/reporting-profile", get(obligations::profile_form).post(obligations::profile_save))
+        // Culture of resilience (pages/culture.rs).
+        .route("/report", get(culture::report_page).post(culture::report_submit).layer(DefaultBodyLimit::max(culture::MAX_REPORT_BODY_BYTES)))
+        .route("/report/status", get(culture::status_lookup_redirect))
+        .route("/report/status/{reference}", get(culture::status_page))
+        .route("/r/{token}", get(culture::link_form).post(culture::link_submit).layer(DefaultBodyLimit::max(culture::MAX_REPORT_BODY_BYTES)))
+        .route("/culture", get(culture::hub))
+        .route("/culture/queue", get(culture::queue))
+        .route("/culture/queue/{id}", get(culture::report_detail))
+        .route("/culture/queue/{id}/attachments/{attachment}", get(culture::attachment))
+        .route("/culture/queue/{id}/indicators.txt", get(culture::indicators))
+        .route("/culture/queue/{id}/indicators.stix.json", get(culture::indicators_stix))
+        .route("/culture/queue/{id}/acknowledge", axum::routing::post(culture::acknowledge))
+        .route("/culture/queue/{id}/dismiss", axum::routing::post(culture::dismiss))
+        .route("/culture/queue/{id}/merge", axum::routing::post(culture::merge))
+        .route("/culture/queue/{id}/incident", axum::routing::post(culture::make_incident))
+        .route("/culture/settings", get(culture::settings))
+        .route("/culture/settings/qr.svg", get(culture::qr))
+        .route("/culture/settings/link", axum::routing::post(culture::settings_link))
+        .route("/culture/settings/team", axum::routing::post(culture::settings_team))
+        .route("/culture/settings/departments", axum::routing::post(culture::settings_departments))
+        .route("/culture/settings/timers", axum::routing::post(culture::settings_timers))
+        .route("/culture/lessons", get(culture::lessons_list))
+        .route("/culture/lessons/{id}", get(culture::lesson_page).post(culture::lesson_submit))
+        .route("/culture/lessons/images/{file}", get(culture::lesson_image))
+        .route("/culture/metrics", get(culture::metrics))
         .route("/assets/{file}", get(asset))
         .route("/favicon.ico", get(|| async { asset(Path("favicon.svg".to_owned())).await }))
 }
@@ -106,6 +132,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                     nav aria-label="Main" {
                         a class="brand" href="/tracer" { (name) }
                         ul {
+                            li { a href="/report" class="report-link" { "Report something suspicious" } }
                             li { a href="/tracer" { "Tracer" } }
                             li { a href="/incidents" { "Incidents" } }
                             li { a href="/actors" { "Actors" } }
@@ -115,6 +142,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                                 li { a href="/sightings" { "Sightings" } }
                                 li { a href="/sharing" { "Sharing" } }
                                 li { a href="/risk" { "Risk" } }
+                                li { a href="/culture" { "Culture" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }

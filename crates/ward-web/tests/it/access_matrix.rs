@@ -18,6 +18,8 @@ fn rows(app: &App) -> Vec<Row> {
     let green = app.incident(Tlp::Green);
     let org_a = app.org_a.id;
     let new_incident = draft_json("Matrix incident", Tlp::Amber);
+    let (report, attachment) = (&app.report.0, &app.report.1);
+    let report_ref = app.report_ref.clone();
     vec![
         // Public.
         ("GET", "/healthz".into(), None, [200; 7]),
@@ -124,6 +126,41 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", format!("/orgs/{org_a}/assets/00000000-0000-7000-8000-000000000000"), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", format!("/api/v1/orgs/{org_a}/risk/assessments"), None, [401, 404, 200, 200, 200, 200, 200]),
         ("GET", format!("/api/v1/orgs/{org_a}/risk/assessments?on=2027-01-01"), None, [401, 404, 200, 200, 200, 200, 200]),
+        // Culture of resilience: anyone reports (signed in, or through the organisation link);
+        // the response team (analysts, administrators, the instance administrator) triages;
+        // administrators manage the link and team; every signed-in member takes lessons.
+        ("GET", "/report".into(), None, [200; 7]),
+        ("POST", "/report".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", format!("/report/status/{}", report_ref), None, [200; 7]),
+        ("GET", "/report/status/R-0000-0000-0000".into(), None, [404; 7]),
+        ("GET", "/report/status?reference=r-1".into(), None, [303; 7]),
+        ("GET", format!("/r/{}", app.link_token), None, [200; 7]),
+        ("GET", "/r/not-a-link".into(), None, [404; 7]),
+        // Without the form's double-submit token: 403; the link's per-client limit counts every
+        // attempt, so the sixth and seventh from the same client are 429.
+        ("POST", format!("/r/{}", app.link_token), None, [403, 403, 403, 403, 403, 429, 429]),
+        ("GET", "/culture".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/culture/queue".into(), None, [303, 403, 200, 200, 403, 403, 200]),
+        ("GET", format!("/culture/queue/{report}"), None, [303, 404, 200, 200, 403, 403, 200]),
+        ("GET", format!("/culture/queue/{report}/attachments/{attachment}"), None, [303, 404, 200, 200, 403, 403, 200]),
+        ("GET", format!("/culture/queue/{report}/indicators.txt"), None, [303, 404, 200, 200, 403, 403, 200]),
+        ("GET", format!("/culture/queue/{report}/indicators.stix.json"), None, [303, 404, 200, 200, 403, 403, 200]),
+        ("POST", format!("/culture/queue/{report}/acknowledge"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/culture/queue/{report}/dismiss"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/culture/queue/{report}/merge"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", format!("/culture/queue/{report}/incident"), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/culture/settings".into(), None, [303, 403, 200, 403, 403, 403, 200]),
+        ("GET", "/culture/settings/qr.svg".into(), None, [303, 403, 200, 403, 403, 403, 404]),
+        ("POST", "/culture/settings/link".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/culture/settings/team".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/culture/settings/departments".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("POST", "/culture/settings/timers".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/culture/lessons".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/culture/lessons/passwords-and-mfa".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/culture/lessons/no-such-lesson".into(), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("POST", "/culture/lessons/passwords-and-mfa".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/culture/lessons/images/lock-screen.svg".into(), None, [200; 7]),
+        ("GET", "/culture/metrics".into(), None, [303, 403, 200, 200, 403, 403, 200]),
     ]
 }
 

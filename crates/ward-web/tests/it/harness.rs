@@ -23,6 +23,10 @@ pub struct App {
     pub incidents: Vec<(Tlp, IncidentId)>,
     /// A hand-made actor ("LockBit") with a counted attribution of the TLP:CLEAR incident.
     pub actor: ward_core::ActorId,
+    /// Culture: org A's report link token, and one report of org A (id, attachment id).
+    pub link_token: String,
+    pub report: (String, String),
+    pub report_ref: String,
     _dir: tempfile::TempDir,
 }
 
@@ -109,8 +113,28 @@ impl App {
             note: String::new(),
         };
         store.attribute(&attribution, &scope, Some(analyst), now).await.unwrap();
+        // Culture: org A's account-less report link, and one report with an attachment.
+        let link_token = "matrix-link-token-0123456789abcdefghijklmnopq".to_owned();
+        let settings = ward_store::CultureSettings { link_token: Some(link_token.clone()), link_enabled: true, escalation_interval_minutes: 15 };
+        store.save_culture_settings(org_a.id, &settings, now).await.unwrap();
+        let attachment = ward_culture::report::Attachment { file_name: "mail.eml".into(), kind: ward_culture::report::AttachmentKind::Eml, bytes: b"From: a@evil.example\nSubject: x\n\nhi".to_vec() };
+        let new = ward_store::NewReport {
+            org_id: org_a.id,
+            category: ward_culture::Category::SuspiciousEmail,
+            department: "Seeded ward".into(),
+            occurred: ward_culture::OccurredHint::JustNow,
+            description: String::new(),
+            via: "link",
+            reporter: None,
+            attachment: Some(attachment),
+            email_summary: None,
+            config: ward_culture::TriageConfig::default_for(ward_culture::Category::SuspiciousEmail),
+        };
+        let seeded = store.create_report(&new, |_| Vec::new(), now).await.unwrap();
+        let attachment_id = store.report_attachments(&seeded.id).await.unwrap()[0].id.clone();
+        let report_ref = seeded.reference.clone();
         let router = ward_web::router(AppState::new(store.clone(), WebConfig::default()));
-        App { router, store, org_a, org_b, users, incidents, actor, _dir: dir }
+        App { router, store, org_a, org_b, users, incidents, actor, link_token, report: (seeded.id, attachment_id), report_ref, _dir: dir }
     }
 
     pub fn token(&self, who: &str) -> Option<&str> {

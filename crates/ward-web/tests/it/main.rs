@@ -4,6 +4,7 @@
 mod access_matrix;
 mod actors;
 mod api;
+mod culture;
 mod harness;
 mod obligations;
 mod openapi;
