@@ -287,8 +287,9 @@ pub(crate) fn normalize_url_host(host: &[u8]) -> Option<String> {
         return None;
     }
     // No empty label: `..` or `evil.com..` lose one trailing dot here and would lose
-    // another when normalised again.
-    if h.starts_with('.') || h.ends_with('.') || h.contains("..") {
+    // another when normalised again. And no empty host: IDNA maps some characters (U+034F,
+    // the combining grapheme joiner) to nothing.
+    if h.is_empty() || h.starts_with('.') || h.ends_with('.') || h.contains("..") {
         return None;
     }
     Some(h)
@@ -652,6 +653,9 @@ mod tests {
         assert_eq!(super::normalize_url("http://e.com/a%%338B").as_deref(), Ok("http://e.com/a%2538B"));
         assert_eq!(super::normalize_url("http://e.com/100%").as_deref(), Ok("http://e.com/100%25"));
         assert_eq!(super::normalize_url("http://e.com/%7e%41%2f").as_deref(), Ok("http://e.com/~A%2F"));
+        // And a host that IDNA maps to nothing (U+034F) left an empty host behind.
+        assert!(super::normalize_url("W.://W^@\u{34f}:/\0\0\0\0@\0").is_err());
+        assert!(super::normalize_url("http://\u{34f}/").is_err());
         for ok in ["http://b\u{fc}cher.de/a", "HTTP://EVIL.COM:80/a/b/"] {
             let u = super::normalize_url(ok).expect("valid URL");
             assert_eq!(super::normalize_url(&u), Ok(u.clone()), "idempotent");

@@ -1275,13 +1275,22 @@ pub async fn metrics(State(state): State<AppState>, auth: Auth, Query(q): Query<
         Ok(o) => o,
         Err(d) => return denied(&state, &auth, d),
     };
-    let (staff, (reports, completions)) = match tokio::try_join!(state.store.departments(org), state.store.culture_facts(org)) {
-        Ok(x) => x,
+    let section = match metrics_section(&state, org).await {
+        Ok(m) => m,
         Err(e) => return crate::error::ApiError::from(e).into_response(),
     };
+    let body = layout(&state, &auth, "Culture metrics", Some(Back { href: "/culture", label: "Culture" }), section);
+    body.into_response()
+}
+
+/// The culture metrics of an organisation as a section (per department and over time, with
+/// what each number means): the metrics page, the organisation's dashboard and its board
+/// report all show this. The caller has checked `Resource::CultureReports` read access.
+pub(crate) async fn metrics_section(state: &AppState, org: ward_core::OrgId) -> Result<Markup, StoreError> {
+    let (staff, (reports, completions)) = tokio::try_join!(state.store.departments(org), state.store.culture_facts(org))?;
     let rows = ward_culture::metrics::department_metrics(&staff, &reports, &completions, all_lessons().len());
     let months = ward_culture::metrics::monthly(&reports);
-    let body = layout(&state, &auth, "Culture metrics", Some(Back { href: "/culture", label: "Culture" }), html! {
+    Ok(html! {
         div class="table-wrap" { table id="culture-metrics" {
             thead { tr { th scope="col" { "Department" } th scope="col" { "Staff" } th scope="col" { "Reports" } th scope="col" { "per 100 staff" } th scope="col" { "Median to acknowledge" } th scope="col" { "Median to decide" } th scope="col" { "Real incidents" } th scope="col" { "Lessons passed" } th scope="col" { "Lesson completion" } th scope="col" { "Average quiz score" } } }
             tbody { @for m in &rows { tr data-department=(m.department) {
@@ -1309,6 +1318,6 @@ pub async fn metrics(State(state): State<AppState>, auth: Auth, Query(q): Query<
             dt { "Real incidents" } dd { "Of the reports decided, the share that became incidents. A low share is normal and healthy: most reports are harmless, and that is the price of catching the few that are not." }
             dt { "Lesson completion" } dd { "Lessons passed in the department divided by staff × lessons offered. Scores are shown only as a department average, and only once three people have taken quizzes, so no one's result can be singled out." }
         }
-    });
-    body.into_response()
+    })
 }
+

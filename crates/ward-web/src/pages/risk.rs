@@ -250,6 +250,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth, Path(id): Path
         (linked_requirements(&risk))
         @if editable { p class="muted no-print" { "Record a mitigation on a finding below; import assets with " code { "ward assets import" } " and the CISA catalogue with " code { "ward kev import" } "." } }
         (findings_table(&risk, &base, editable, &auth))
+        (culture_section(&state, &auth, org.id, "culture").await)
     };
     let mut resp = layout(&state, &auth, &format!("Risk: {}", org.name.as_str()), None, content).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -610,6 +611,7 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
             h2 { "Stale and soon stale" }
             ul { @for (fw, r) in &stale { li { (fw) " " (r.requirement_id) " " (r.title) ": " (reason_text(&r.reason)) } }
                  @for (fw, r, d) in &soon { li { (fw) " " (r.requirement_id) " " (r.title) ": stale from " (d) } } }
+            (culture_section(&state, &auth, org.id, "culture-report").await)
             p class="no-print muted" { "Print this page with the browser's print command: navigation and forms are left out of the printout." }
         }
     };
@@ -781,4 +783,16 @@ pub async fn update_asset(State(state): State<AppState>, auth: Auth, Path((id, a
         return store_error_page(&state, &auth, e);
     }
     Redirect::to(&format!("/orgs/{}/assets", org.id)).into_response()
+}
+
+/// The culture-of-resilience metrics (reporting, triage times, lessons) for readers who may see
+/// the organisation's reports; nothing for others.
+async fn culture_section(state: &AppState, auth: &Auth, org: OrgId, id: &str) -> maud::Markup {
+    if !decide(&auth.principal, Action::Read, Resource::CultureReports { org_id: org }).is_allowed() {
+        return html! {};
+    }
+    match super::culture::metrics_section(state, org).await {
+        Ok(section) => html! { section id=(id) class="culture-metrics" { h2 { "Culture of resilience" } (section) } },
+        Err(_) => html! { p class="muted" { "The culture metrics could not be read just now." } },
+    }
 }

@@ -486,4 +486,14 @@ async fn completing_a_lesson_updates_the_department_metrics() {
     assert_eq!(get(&app, "/culture/metrics", &cookies).await.status, 403, "a viewer does not see the metrics");
     let list = get(&app, "/culture/lessons", &cookies).await;
     assert!(list.body.contains("passed"));
+    // The same metrics on the organisation's dashboard and in its board report, for those who
+    // may see them; a viewer's dashboard has none.
+    for path in [format!("/orgs/{}/risk", app.org_a.id), format!("/orgs/{}/risk/report", app.org_a.id)] {
+        let page = get(&app, &path, &cookies_admin).await;
+        assert_eq!(page.status, 200, "{path}");
+        let section = page.body.split("Culture of resilience").nth(1).unwrap_or_else(|| panic!("{path}: no culture section"));
+        assert!(section.contains("data-department=\"Ward 4B\"") && section.contains("rising number is good news"), "{path}");
+    }
+    let viewer_dash = get(&app, &format!("/orgs/{}/risk", app.org_a.id), &cookies).await;
+    assert!(viewer_dash.status == 200 && !viewer_dash.body.contains("culture-metrics"));
 }
