@@ -8,7 +8,6 @@ use anyhow::{anyhow, bail, Context};
 use jiff::Timestamp;
 use ward_culture::lessons::{self, Lesson};
 use ward_culture::{Category, TriageConfig};
-use ward_store::Store;
 use ward_web::culture::{NotifyConfig, SmtpConfig, WebhookConfig};
 
 use super::{print_json, DbArgs};
@@ -170,12 +169,6 @@ pub enum LessonsCommand {
     Validate { dir: Option<PathBuf> },
 }
 
-async fn resolve_org(store: &Store, raw: &str) -> anyhow::Result<ward_core::OrgId> {
-    if let Ok(id) = raw.parse() {
-        return Ok(id);
-    }
-    Ok(store.org_by_name(raw).await.map_err(|_| anyhow!("--org: no organisation named {raw:?} (see ward admin list-orgs)"))?.id)
-}
 
 fn random_token() -> String {
     use rand::RngCore;
@@ -188,7 +181,7 @@ pub async fn run(cmd: CultureCommand) -> anyhow::Result<u8> {
     match cmd {
         CultureCommand::Link { org, disable, keep, base_url, db } => {
             let store = db.open().await?;
-            let org = resolve_org(&store, &org).await?;
+            let org = super::resolve_org(&store, &org).await?;
             let mut s = store.culture_settings(org).await?;
             if disable {
                 s.link_enabled = false;
@@ -208,7 +201,7 @@ pub async fn run(cmd: CultureCommand) -> anyhow::Result<u8> {
         }
         CultureCommand::Team(TeamCommand::Add { org, name, email, function, level, on_call, db }) => {
             let store = db.open().await?;
-            let org = resolve_org(&store, &org).await?;
+            let org = super::resolve_org(&store, &org).await?;
             let (name, email, function, level) = ward_web::culture::check_member(&name, &email, &function, &level.to_string()).map_err(|p| anyhow!("--{p}"))?;
             let m = store.add_team_member(org, &name, &email, &function, on_call, level, Timestamp::now()).await.map_err(|e| match e {
                 ward_store::StoreError::Duplicate { .. } => anyhow!("--email: {email} is already in the team"),
@@ -219,7 +212,7 @@ pub async fn run(cmd: CultureCommand) -> anyhow::Result<u8> {
         }
         CultureCommand::Team(TeamCommand::List { org, json, db }) => {
             let store = db.open().await?;
-            let team = store.team(resolve_org(&store, &org).await?).await?;
+            let team = store.team(super::resolve_org(&store, &org).await?).await?;
             if json {
                 print_json(&team)?;
             } else {
@@ -231,7 +224,7 @@ pub async fn run(cmd: CultureCommand) -> anyhow::Result<u8> {
         }
         CultureCommand::Department { org, name, staff, db } => {
             let store = db.open().await?;
-            let org = resolve_org(&store, &org).await?;
+            let org = super::resolve_org(&store, &org).await?;
             let name = ward_culture::clean_text("name", &name, ward_culture::report::MAX_DEPARTMENT_CHARS).map_err(|p| anyhow!("{p}"))?;
             if name.is_empty() || staff == 0 {
                 bail!("a department needs a name and at least one staff member");
@@ -241,7 +234,7 @@ pub async fn run(cmd: CultureCommand) -> anyhow::Result<u8> {
         }
         CultureCommand::Timers { org, category, ack_minutes, decide_minutes, escalation_interval_minutes, db } => {
             let store = db.open().await?;
-            let org = resolve_org(&store, &org).await?;
+            let org = super::resolve_org(&store, &org).await?;
             if let Some(c) = category {
                 let c: Category = c.parse().map_err(|e| anyhow!("--category: {e}"))?;
                 let current = store.triage_configs(org).await?[&c];

@@ -43,6 +43,14 @@ pub async fn migrate(args: DbArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// An organisation named by id or by name (what `--org` and similar arguments accept).
+pub async fn resolve_org(store: &Store, raw: &str) -> anyhow::Result<ward_core::OrgId> {
+    match raw.parse::<ward_core::OrgId>() {
+        Ok(id) => Ok(store.get_org(id).await.map_err(|_| anyhow::anyhow!("no organisation with id {raw}"))?.id),
+        Err(_) => Ok(store.org_by_name(raw).await.map_err(|_| anyhow::anyhow!("no organisation named {raw:?} (see ward admin list-orgs)"))?.id),
+    }
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context};
 use jiff::civil::Date;
 use jiff::Timestamp;
-use ward_core::OrgId;
 use ward_risk::posture::Status;
 use ward_risk::Catalogue;
 use ward_store::Store;
@@ -123,12 +122,6 @@ pub struct SnapshotArgs {
     pub on: Option<Date>,
 }
 
-async fn resolve_org(store: &Store, raw: &str) -> anyhow::Result<OrgId> {
-    match raw.parse::<OrgId>() {
-        Ok(id) => Ok(store.get_org(id).await.map_err(|_| anyhow!("--org: no organisation with id {raw}"))?.id),
-        Err(_) => Ok(store.org_by_name(raw).await.map_err(|_| anyhow!("--org: no organisation named {raw:?} (see ward admin list-orgs)"))?.id),
-    }
-}
 
 fn read_bounded(path: &Path) -> anyhow::Result<Vec<u8>> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
@@ -214,18 +207,21 @@ async fn refresh_everyone(store: &Store, now: Timestamp) -> anyhow::Result<usize
     Ok(orgs.len())
 }
 
+/// Reports every problem of a file refused whole; the exit code (1).
+fn not_imported<E: std::fmt::Display>(file: &Path, errors: &[E]) -> u8 {
+    for e in errors {
+        eprintln!("{}: {e}", file.display());
+    }
+    eprintln!("{}: not imported ({} problem(s); nothing was written)", file.display(), errors.len());
+    1
+}
+
 pub async fn run_kev(cmd: KevCommand) -> anyhow::Result<u8> {
     let KevCommand::Import(args) = cmd;
     let bytes = read_bounded(&args.file)?;
     let catalogue = match ward_risk::kev::parse(&bytes) {
         Ok(c) => c,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}: {e}", args.file.display());
-            }
-            eprintln!("{}: not imported ({} problem(s); nothing was written)", args.file.display(), errors.len());
-            return Ok(1);
-        }
+        Err(errors) => return Ok(not_imported(&args.file, &errors)),
     };
     let store = args.db.open().await?;
     let now = Timestamp::now();
@@ -273,16 +269,10 @@ pub async fn run_assets(cmd: AssetsCommand) -> anyhow::Result<u8> {
             let bytes = read_bounded(&args.file)?;
             let assets = match ward_risk::assets::parse_csv(&bytes) {
                 Ok(a) => a,
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{}: {e}", args.file.display());
-                    }
-                    eprintln!("{}: not imported ({} problem(s); nothing was written)", args.file.display(), errors.len());
-                    return Ok(1);
-                }
+                Err(errors) => return Ok(not_imported(&args.file, &errors)),
             };
             let store = args.db.open().await?;
-            let org = resolve_org(&store, &args.org).await?;
+            let org = super::resolve_org(&store, &args.org).await?;
             let now = Timestamp::now();
             let summary = store.upsert_assets(org, &assets, now).await?;
             let sync = rk::refresh_findings(&store, org, now).await?;
@@ -297,7 +287,7 @@ pub async fn run_assets(cmd: AssetsCommand) -> anyhow::Result<u8> {
         }
         AssetsCommand::List(args) => {
             let store = args.db.open().await?;
-            let org = resolve_org(&store, &args.org).await?;
+            let org = super::resolve_org(&store, &args.org).await?;
             let assets = store.list_assets(org).await?;
             if args.json {
                 print_json(&assets)?;
@@ -316,7 +306,7 @@ pub async fn run_risk(cmd: RiskCommand) -> anyhow::Result<u8> {
     match cmd {
         RiskCommand::Posture(args) => {
             let store = args.db.open().await?;
-            let org_id = resolve_org(&store, &args.org).await?;
+            let org_id = super::resolve_org(&store, &args.org).await?;
             let org = store.get_org(org_id).await?;
             let today = args.on.unwrap_or_else(|| rk::day_of(Timestamp::now()));
             let risk = rk::org_risk(&store, org_id, today).await?;
@@ -360,7 +350,7 @@ pub async fn run_risk(cmd: RiskCommand) -> anyhow::Result<u8> {
             let day = args.on.unwrap_or_else(|| rk::day_of(now));
             let (n_orgs, n) = match &args.org {
                 Some(o) => {
-                    let org = resolve_org(&store, o).await?;
+                    let org = super::resolve_org(&store, o).await?;
                     let risk = rk::org_risk(&store, org, day).await?;
                     (1, rk::record_history(&store, &risk, now).await?)
                 }

@@ -3,8 +3,7 @@
 //! the same for the instance administrator).
 
 use anyhow::{anyhow, bail};
-use ward_core::OrgId;
-use ward_store::{Store, MAX_GROUP_NAME_CHARS};
+use ward_store::MAX_GROUP_NAME_CHARS;
 
 use super::{print_json, DbArgs};
 
@@ -60,12 +59,6 @@ pub enum SharingCommand {
     },
 }
 
-async fn org_id(store: &Store, raw: &str) -> anyhow::Result<OrgId> {
-    if let Ok(id) = raw.parse::<OrgId>() {
-        return Ok(store.get_org(id).await.map_err(|_| anyhow!("no organisation with id {raw}"))?.id);
-    }
-    Ok(store.org_by_name(raw).await.map_err(|_| anyhow!("no organisation named {raw:?}"))?.id)
-}
 
 pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
     match cmd {
@@ -86,7 +79,7 @@ pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
             let store = db.open().await?;
             let g = store.sharing_group(&group).await.map_err(|_| anyhow!("no sharing group {group:?}"))?;
             for o in &orgs {
-                let id = org_id(&store, o).await?;
+                let id = super::resolve_org(&store, o).await?;
                 let new = store.add_group_member(&g.id, id, jiff::Timestamp::now()).await?;
                 eprintln!("{o}: {}", if new { "added" } else { "already a member" });
             }
@@ -96,7 +89,7 @@ pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
             let store = db.open().await?;
             let g = store.sharing_group(&group).await.map_err(|_| anyhow!("no sharing group {group:?}"))?;
             for o in &orgs {
-                let id = org_id(&store, o).await?;
+                let id = super::resolve_org(&store, o).await?;
                 let was = store.remove_group_member(&g.id, id).await?;
                 eprintln!("{o}: {}", if was { "removed" } else { "was not a member" });
             }

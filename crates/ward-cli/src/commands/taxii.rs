@@ -2,7 +2,7 @@
 //! database host as the local operator.
 
 use anyhow::{bail, Context};
-use ward_core::{OrgId, ReadScope};
+use ward_core::ReadScope;
 use ward_store::{NewCollection, Store};
 
 use super::{print_json, DbArgs};
@@ -72,12 +72,6 @@ pub enum StixCommand {
     },
 }
 
-async fn resolve_org(store: &Store, raw: &str) -> anyhow::Result<OrgId> {
-    if let Ok(id) = raw.parse::<OrgId>() {
-        return Ok(store.get_org(id).await.with_context(|| format!("no organisation with id {raw}"))?.id);
-    }
-    Ok(store.org_by_name(raw).await.with_context(|| format!("no organisation named {raw:?} (see ward admin list-orgs)"))?.id)
-}
 
 fn check_api_root(name: &str) -> anyhow::Result<()> {
     if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') || name == "status" {
@@ -94,14 +88,14 @@ pub async fn run(cmd: TaxiiCommand) -> anyhow::Result<u8> {
                 bail!("--title: must be 1-200 characters");
             }
             let store = db.open().await?;
-            let owner_org_id = resolve_org(&store, &org).await?;
+            let owner_org_id = super::resolve_org(&store, &org).await?;
             let mut read_orgs = Vec::new();
             for r in &read {
-                read_orgs.push(resolve_org(&store, r).await?);
+                read_orgs.push(super::resolve_org(&store, r).await?);
             }
             let mut write_orgs = Vec::new();
             for w in &write {
-                write_orgs.push(resolve_org(&store, w).await?);
+                write_orgs.push(super::resolve_org(&store, w).await?);
             }
             let c = store.create_collection(&NewCollection { api_root: api_root.clone(), title, description, owner_org_id, read_orgs, write_orgs }, jiff::Timestamp::now()).await?;
             if json {
