@@ -142,6 +142,14 @@ pub enum Resource {
     /// attachments, the culture metrics): the response team, i.e. analysts and administrators
     /// of the organisation, and the instance administrator.
     CultureReports { org_id: OrgId },
+    /// An organisation's tabletop exercises: runs, their event logs, after-action reports and
+    /// improvement items. Read: every member of the organisation; Create/Update/Delete (set up
+    /// and facilitate a run, mark expectations, manage improvement items): analysts and
+    /// administrators of the organisation, and the instance administrator.
+    Exercises { org_id: OrgId },
+    /// Playing a role in one of an organisation's exercises: recording actions and decisions.
+    /// Create: every member, a viewer too (frontline staff play).
+    ExercisePlay { org_id: OrgId },
 }
 
 /// The outcome. `Deny { hide: true }` means "answer as if it did not exist" (404), so a
@@ -269,6 +277,22 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
             }
         }
         (Action::AssignRole(_), Resource::CultureReports { .. }) => deny("not an operation on this resource"),
+        (Action::Read, Resource::Exercises { org_id }) => {
+            if instance_admin || same_org(org_id) { Decision::Allow } else { hidden() }
+        }
+        (Action::Create | Action::Update | Action::Delete, Resource::Exercises { org_id }) => {
+            if !(instance_admin || same_org(org_id)) {
+                hidden()
+            } else if matches!(role, Role::InstanceAdmin | Role::OrgAdmin | Role::Analyst) {
+                Decision::Allow
+            } else {
+                deny("only analysts and administrators of the organisation facilitate exercises")
+            }
+        }
+        (Action::Create, Resource::ExercisePlay { org_id }) => {
+            if instance_admin || same_org(org_id) { Decision::Allow } else { hidden() }
+        }
+        (_, Resource::ExercisePlay { .. }) => deny("recorded play is kept as it was recorded"),
         (Action::AssignRole(_) | Action::Create, Resource::Incident { .. })
         | (Action::AssignRole(_), _)
         | (_, Resource::Incidents { .. }) => deny("not an operation on this resource"),

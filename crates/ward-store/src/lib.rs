@@ -8,6 +8,7 @@
 mod accounts;
 mod actors;
 mod culture;
+mod exercises;
 pub mod chain;
 pub mod evidence;
 mod error;
@@ -22,6 +23,7 @@ pub mod time;
 mod tracer;
 
 pub use actors::{ActorFilter, ActorImportSummary, ActorRank, ActorRecord, Attribution, NewAttribution, MAX_ACTOR_ROWS, MAX_ATTRIBUTION_NOTE_CHARS};
+pub use exercises::{ExerciseRun, Improvement, NewExerciseEvent, NewImprovement, MAX_EXERCISE_EVENTS, MAX_EXERCISE_RUNS, MAX_EXERCISE_TEXT_CHARS, MAX_IMPROVEMENTS_PER_RUN};
 pub use culture::{normalise_reference, AttachmentInfo, CultureSettings, DeliveryAttempt, Escalation, NewNotification, NewReport, ReportDecision, StoredNotification, StoredReport, TeamMember, DEFAULT_ESCALATION_INTERVAL_MINUTES, MAX_CULTURE_ROWS, TEAM_FUNCTIONS};
 pub use accounts::{NewUser, Session, TokenInfo, User};
 pub use chain::{ChainEntry, ChainFailure, ChainReport, Checkpoint};

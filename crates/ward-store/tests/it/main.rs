@@ -3,6 +3,7 @@
 
 mod conformance;
 mod culture;
+mod exercises;
 mod harness;
 mod risk;
 mod sharing;
