@@ -28,6 +28,9 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024;
 /// The scenario files, compiled in (the test `every_file_is_embedded` checks none is missing).
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("ehr-ransomware.yaml", include_str!("../../../scenarios/ehr-ransomware.yaml")),
+    ("pathology-supplier-outage.yaml", include_str!("../../../scenarios/pathology-supplier-outage.yaml")),
+    ("ddos-portal-phones.yaml", include_str!("../../../scenarios/ddos-portal-phones.yaml")),
+    ("medical-device-fleet.yaml", include_str!("../../../scenarios/medical-device-fleet.yaml")),
 ];
 
 /// The roles of a hospital's response, as the issue and the HICS guides name them. A closed

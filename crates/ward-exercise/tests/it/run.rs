@@ -2,59 +2,11 @@
 //! obligations ticking in story time, metrics and the after-action report.
 
 use jiff::{SignedDuration, Timestamp};
-use ward_exercise::run::{Event, EventKind, ExpectationStatus, RunState, Status};
-use ward_exercise::scenario::{self, ActionKind, Role};
+use ward_exercise::run::{EventKind, ExpectationStatus, RunState, Status};
+use ward_exercise::scenario::{ActionKind, Role};
 use ward_exercise::{after_action, metrics, ScenarioDuration};
 
-/// A stand-in for the server: appends events with the clock's scenario time, releasing due
-/// injects first, exactly as `ward serve` does before it records anything.
-struct Sim {
-    scenario: &'static scenario::Scenario,
-    origin: Timestamp,
-    t0: Timestamp,
-    events: Vec<Event>,
-}
-
-impl Sim {
-    fn new(id: &str) -> Sim {
-        Sim {
-            scenario: scenario::find(id).unwrap(),
-            origin: "2026-06-06T02:10:00+02:00".parse().unwrap(),
-            t0: "2026-12-01T09:00:00Z".parse().unwrap(),
-            events: Vec::new(),
-        }
-    }
-    fn state(&self) -> RunState<'static> {
-        RunState::replay(self.scenario, self.origin, self.events.clone())
-    }
-    fn wall(&self, minutes: i64) -> Timestamp {
-        self.t0 + SignedDuration::from_mins(minutes)
-    }
-    fn push(&mut self, at: Timestamp, scenario_at: ScenarioDuration, kind: EventKind) {
-        let seq = self.events.len() as i64 + 1;
-        self.events.push(Event { seq, at, scenario_at, recorded_by: Some("sim".into()), kind });
-    }
-    fn tick(&mut self, minutes: i64) {
-        let at = self.wall(minutes);
-        let st = self.state();
-        for (scenario_at, kind) in st.due_releases(st.scenario_now(at)) {
-            self.push(at, scenario_at, kind);
-        }
-    }
-    /// Records `kind` at wall-clock minute `minutes`; panics if the run refuses it.
-    fn record(&mut self, minutes: i64, kind: EventKind) {
-        self.tick(minutes);
-        let at = self.wall(minutes);
-        let st = self.state();
-        st.check(&kind).unwrap_or_else(|p| panic!("refused {kind:?}: {p}"));
-        let now = st.scenario_now(at);
-        self.push(at, now, kind);
-        self.tick(minutes);
-    }
-    fn act(&mut self, minutes: i64, role: Role, action: ActionKind) {
-        self.record(minutes, EventKind::Action { role, action, text: format!("{} by {}", action.as_str(), role.as_str()), stage: None });
-    }
-}
+use crate::sim::Sim;
 
 fn status(st: &RunState<'_>, now: Timestamp, id: &str) -> ExpectationStatus {
     st.expectation(id, st.scenario_now(now)).status
