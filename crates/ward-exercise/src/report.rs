@@ -16,7 +16,8 @@ pub struct Metrics {
     pub time_to_escalate_seconds: Option<i64>,
     pub time_to_downtime_seconds: Option<i64>,
     pub time_to_first_notification_seconds: Option<i64>,
-    /// The earliest deadline the reporting engine set, from awareness.
+    /// The earliest deadline the reporting engine set under a law in force (proposed and
+    /// pending regimes are shown but do not count), from awareness.
     pub first_deadline_seconds: Option<i64>,
     /// Which obligation that deadline belongs to (`regime/stage`).
     pub first_deadline_obligation: Option<String>,
@@ -179,7 +180,7 @@ pub fn metrics(run: &RunState<'_>, now: jiff::Timestamp) -> Metrics {
     let obligations = run.obligations(t).unwrap_or_default();
     let first = obligations
         .iter()
-        .filter(|o| o.trigger == ward_rules::Tri::Yes)
+        .filter(|o| o.trigger == ward_rules::Tri::Yes && o.legal_status == ward_rules::RegimeStatus::InForce)
         .filter_map(|o| o.due_at.as_ref().map(|d| (d.timestamp(), o)))
         .min_by_key(|(d, _)| *d);
     let first_deadline_seconds = first.and_then(|(d, _)| {

@@ -301,26 +301,24 @@ impl<'s> RunState<'s> {
     /// Actions (and decision options that count as actions) by scenario time:
     /// (time, role, kind).
     pub fn actions(&self) -> Vec<(ScenarioDuration, Role, ActionKind)> {
-        let mut out = Vec::new();
-        for e in &self.events {
-            match &e.kind {
-                EventKind::Action { role, action, .. } => out.push((e.scenario_at, *role, *action)),
-                EventKind::Decided { decision, option, role, .. } => {
-                    let counts = self
-                        .scenario
-                        .decisions()
-                        .find(|(_, d)| &d.id == decision)
-                        .and_then(|(_, d)| d.options.iter().find(|o| &o.id == option))
-                        .and_then(|o| o.counts_as);
-                    if let Some(kind) = counts {
-                        out.push((e.scenario_at, *role, kind));
-                    }
-                }
-                _ => {}
-            }
-        }
+        let mut out: Vec<_> = self.events.iter().filter_map(|e| self.counts_as(&e.kind).map(|(r, k)| (e.scenario_at, r, k))).collect();
         out.sort_by_key(|(t, _, _)| *t);
         out
+    }
+
+    /// The (role, action) an event counts as: an action, or a decision whose option counts as one.
+    fn counts_as(&self, kind: &EventKind) -> Option<(Role, ActionKind)> {
+        match kind {
+            EventKind::Action { role, action, .. } => Some((*role, *action)),
+            EventKind::Decided { decision, option, role, .. } => self
+                .scenario
+                .decisions()
+                .find(|(_, d)| &d.id == decision)
+                .and_then(|(_, d)| d.options.iter().find(|o| &o.id == option))
+                .and_then(|o| o.counts_as)
+                .map(|k| (*role, k)),
+            _ => None,
+        }
     }
 
     /// How one expectation stands at scenario time `t`.
@@ -361,11 +359,23 @@ impl<'s> RunState<'s> {
         let due = ScenarioDuration::from_seconds(released.seconds() + exp.within.seconds());
         r.released_at = Some(released);
         r.due_at = Some(due);
+        let answers = |stage: Option<&ward_rules::StageRef>| match (&exp.obligation, stage) {
+            (None, _) => true,
+            (Some(want), Some(st)) => *want == format!("{}/{}", st.regime, st.stage),
+            (Some(_), None) => false,
+        };
         let met_at = self
-            .actions()
-            .into_iter()
-            .find(|(at, role, kind)| *role == exp.role && *kind == exp.action && *at >= released && *at <= t)
-            .map(|(at, _, _)| at);
+            .events
+            .iter()
+            .filter(|e| e.scenario_at >= released && e.scenario_at <= t)
+            .find(|e| match &e.kind {
+                EventKind::Action { role, action, stage, .. } => *role == exp.role && *action == exp.action && answers(stage.as_ref()),
+                EventKind::Decided { .. } => {
+                    exp.obligation.is_none() && self.counts_as(&e.kind).is_some_and(|(role, kind)| role == exp.role && kind == exp.action)
+                }
+                _ => false,
+            })
+            .map(|e| e.scenario_at);
         r.met_at = met_at;
         r.status = match met_at {
             Some(at) if at <= due => ExpectationStatus::Met,

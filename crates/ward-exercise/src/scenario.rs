@@ -365,6 +365,10 @@ pub struct Expectation {
     /// Weight in the score (1–10).
     #[serde(default = "one")]
     pub points: u32,
+    /// For `notify_authority`: the obligation (`regime/stage`) the notification must answer,
+    /// so that two notifications by one role are scored apart.
+    #[serde(default)]
+    pub obligation: Option<String>,
     /// Requirements of the risk module a miss points to (`framework/requirement`).
     #[serde(default)]
     pub controls: Vec<String>,
@@ -571,6 +575,13 @@ impl Scenario {
                 }
                 for (k, c) in e.controls.iter().enumerate() {
                     check_control(&mut p, &g(&format!("controls[{k}]")), c);
+                }
+                if let Some(o) = &e.obligation {
+                    if e.action != ActionKind::NotifyAuthority {
+                        p.push(FieldProblem::new(g("obligation"), "only a notify_authority expectation names an obligation"));
+                    } else if !o.split_once('/').is_some_and(|(r, s)| !r.is_empty() && !s.is_empty() && !s.contains('/')) {
+                        p.push(FieldProblem::new(g("obligation"), format!("{o:?} must be regime/stage, e.g. eu.gdpr/sa_notification")));
+                    }
                 }
             }
             if let Some(d) = &inj.decision {

@@ -207,3 +207,18 @@ fn hostile_entries_are_refused_with_the_field_named() {
         assert_eq!(err.field, field, "{kind:?}: {err}");
     }
 }
+
+#[test]
+fn a_notification_meets_only_the_expectation_of_the_obligation_it_answers() {
+    let mut sim = Sim::new("ehr-ransomware");
+    sim.record(0, EventKind::Started);
+    sim.advance(1, "PT4H");
+    let gdpr = ward_rules::StageRef { regime: "eu.gdpr".into(), stage: "sa_notification".into(), instance: None };
+    sim.record(2, EventKind::Action { role: Role::DpoLegal, action: ActionKind::NotifyAuthority, text: "Told the DPA".into(), stage: Some(gdpr) });
+    let st = sim.state();
+    assert_eq!(st.expectation("e08-notify", st.scenario_now(sim.wall(3))).status, ExpectationStatus::Pending, "a GDPR notification is not the BSI early warning");
+    let bsi = ward_rules::StageRef { regime: "de.bsig".into(), stage: "fruehe_erstmeldung".into(), instance: None };
+    sim.record(4, EventKind::Action { role: Role::DpoLegal, action: ActionKind::NotifyAuthority, text: "BSI portal".into(), stage: Some(bsi) });
+    let st = sim.state();
+    assert_eq!(st.expectation("e08-notify", st.scenario_now(sim.wall(5))).status, ExpectationStatus::Met);
+}
