@@ -115,6 +115,12 @@ impl Store {
         self.exercise_run(org, &id).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The organisation a run belongs to, for the policy decision before any other read.
+    pub async fn exercise_run_owner(&self, id: &str) -> Result<Option<OrgId>, StoreError> {
+        let org: Option<String> = sqlx::query_scalar("SELECT org_id FROM exercise_runs WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        org.map(|o| o.parse().map_err(|_| StoreError::Corrupt(format!("org id {o:?}")))).transpose()
+    }
+
     /// One run of `org` (None when it does not exist or belongs to another organisation).
     pub async fn exercise_run(&self, org: OrgId, id: &str) -> Result<Option<ExerciseRun>, StoreError> {
         let row = sqlx::query(&format!("{RUN_COLUMNS} WHERE id = $1 AND org_id = $2"))

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod culture;
 pub mod error;
+pub mod exercises;
 pub mod export;
 pub mod import;
 pub mod obligations;
@@ -85,6 +86,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         // Continuous risk management (issue 8): the register's pages and its REST export.
         .merge(pages::risk::routes())
+        // Tabletop exercises (issue 9).
+        .merge(pages::exercises::routes())
         .route("/api/v1/orgs/{id}/risk/assessments", get(api::risk::assessments))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))

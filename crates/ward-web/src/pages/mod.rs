@@ -4,6 +4,7 @@
 mod actors;
 mod charts;
 mod culture;
+pub(crate) mod exercises;
 mod incidents;
 mod login;
 pub(crate) mod obligations;
@@ -92,6 +93,7 @@ pub fn routes() -> Router<AppState> {
 const CSS: &str = include_str!("../../assets/ward.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
 const OBLIGATIONS_JS: &str = include_str!("../../assets/obligations.js");
+const EXERCISE_JS: &str = include_str!("../../assets/exercise.js");
 
 /// Static assets compiled into the binary (no CDN, works air-gapped).
 async fn asset(Path(file): Path<String>) -> Response {
@@ -99,6 +101,7 @@ async fn asset(Path(file): Path<String>) -> Response {
         "ward.css" => (CSS, "text/css; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
         "obligations.js" => (OBLIGATIONS_JS, "text/javascript; charset=utf-8"),
+        "exercise.js" => (EXERCISE_JS, "text/javascript; charset=utf-8"),
         _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
     };
     let mut resp = body.into_response();
@@ -143,6 +146,7 @@ pub fn layout(state: &AppState, auth: &Auth, title: &str, back: Option<Back<'_>>
                                 li { a href="/sharing" { "Sharing" } }
                                 li { a href="/risk" { "Risk" } }
                                 li { a href="/culture" { "Culture" } }
+                                li { a href="/exercises" { "Exercises" } }
                             }
                             @if auth.user.as_ref().is_some_and(|u| u.role != ward_core::Role::Viewer) {
                                 li { a href="/incidents/new" { "Record an incident" } }

@@ -161,6 +161,25 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", "/culture/lessons/passwords-and-mfa".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", "/culture/lessons/images/lock-screen.svg".into(), None, [200; 7]),
         ("GET", "/culture/metrics".into(), None, [303, 403, 200, 200, 403, 403, 200]),
+        // Tabletop exercises: every member of the organisation watches and plays; analysts and
+        // administrators facilitate; other organisations get 404 (forms without a session: 403).
+        ("GET", "/exercises".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises?org={org_a}"), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("POST", "/exercises".into(), None, [303, 403, 403, 403, 403, 403, 403]),
+        ("GET", "/exercises/scenarios/ehr-ransomware".into(), None, [303, 200, 200, 200, 200, 200, 200]),
+        ("GET", "/exercises/scenarios/no-such-scenario".into(), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("GET", format!("/exercises/{}", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", "/exercises/00000000-0000-7000-8000-000000000000".into(), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("POST", format!("/exercises/{}/control", app.exercise_run), None, [303, 404, 403, 403, 403, 403, 403]),
+        ("GET", format!("/exercises/{}/play/incident_commander", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises/{}/play/surgeon", app.exercise_run), None, [303, 404, 404, 404, 404, 404, 404]),
+        ("POST", format!("/exercises/{}/play/incident_commander", app.exercise_run), None, [303, 404, 403, 403, 403, 403, 403]),
+        ("GET", format!("/exercises/{}/live", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises/{}/live?role=it_lead", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises/{}/events", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises/{}/report", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("GET", format!("/exercises/{}/report.json", app.exercise_run), None, [303, 404, 200, 200, 200, 200, 200]),
+        ("POST", format!("/exercises/{}/improvements", app.exercise_run), None, [303, 404, 403, 403, 403, 403, 403]),
     ]
 }
 

@@ -27,6 +27,8 @@ pub struct App {
     pub link_token: String,
     pub report: (String, String),
     pub report_ref: String,
+    /// Exercises: a run of the EHR ransomware scenario by org A (not started).
+    pub exercise_run: String,
     _dir: tempfile::TempDir,
 }
 
@@ -133,8 +135,9 @@ impl App {
         let seeded = store.create_report(&new, |_| Vec::new(), now).await.unwrap();
         let attachment_id = store.report_attachments(&seeded.id).await.unwrap()[0].id.clone();
         let report_ref = seeded.reference.clone();
+        let exercise_run = store.create_exercise_run(org_a.id, "ehr-ransomware", 1, "Matrix drill", now, Some(analyst), now).await.unwrap().id;
         let router = ward_web::router(AppState::new(store.clone(), WebConfig::default()));
-        App { router, store, org_a, org_b, users, incidents, actor, link_token, report: (seeded.id, attachment_id), report_ref, _dir: dir }
+        App { router, store, org_a, org_b, users, incidents, actor, link_token, report: (seeded.id, attachment_id), report_ref, exercise_run, _dir: dir }
     }
 
     pub fn token(&self, who: &str) -> Option<&str> {
@@ -167,6 +170,12 @@ impl App {
         let resp = self.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
+        if headers.get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream")) {
+            // A server-sent-events stream stays open: read its first event only.
+            let mut body = resp.into_body();
+            let frame = body.frame().await.and_then(Result::ok).and_then(|f| f.into_data().ok()).unwrap_or_default();
+            return Resp { status, headers, body: String::from_utf8_lossy(&frame).into_owned() };
+        }
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
         Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }

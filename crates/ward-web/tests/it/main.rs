@@ -5,6 +5,7 @@ mod access_matrix;
 mod actors;
 mod api;
 mod culture;
+mod exercises;
 mod harness;
 mod obligations;
 mod openapi;

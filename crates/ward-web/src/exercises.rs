@@ -1,0 +1,151 @@
+//! Tabletop exercises over HTTP, the part without HTML: loading a run with its scenario and
+//! events, releasing the injects that have come due, and recording an event safely.
+//!
+//! Every write goes through [`record`]: it replays the run, appends the injects due by now,
+//! checks the new event against the replayed state (`RunState::check`) and appends it under the
+//! run's sequence guard, retrying when another participant appended first. So the log never
+//! holds an event that was impossible when it was recorded, and every viewer sees the same
+//! release times. Access is decided by the caller (pages/exercises.rs) before it calls here.
+
+use jiff::Timestamp;
+use ward_core::{OrgId, UserId};
+use ward_exercise::run::{EventKind, RunState, Status};
+use ward_exercise::scenario::{self, Scenario};
+use ward_exercise::{Event, FieldProblem};
+use ward_store::{ExerciseRun, NewExerciseEvent, StoreError};
+
+use crate::AppState;
+
+/// How often an append is retried when other participants keep appending first.
+const MAX_APPEND_ATTEMPTS: usize = 8;
+
+/// A run with its scenario and events.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub run: ExerciseRun,
+    pub scenario: &'static Scenario,
+    pub events: Vec<Event>,
+}
+
+impl Loaded {
+    pub fn state(&self) -> RunState<'static> {
+        RunState::replay(self.scenario, self.run.origin_at, self.events.clone())
+    }
+}
+
+/// Why an event was not recorded.
+#[derive(Debug)]
+pub enum RecordError {
+    /// The run refuses it (field and reason, for a 422).
+    Refused(FieldProblem),
+    NotFound,
+    Store(StoreError),
+}
+
+impl From<StoreError> for RecordError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => RecordError::NotFound,
+            StoreError::Invalid { field, reason } => RecordError::Refused(FieldProblem::new(field, reason)),
+            other => RecordError::Store(other),
+        }
+    }
+}
+
+/// Loads a run of `org`; `None` when there is no such run or its scenario no longer ships.
+pub async fn load(state: &AppState, org: OrgId, run_id: &str) -> Result<Option<Loaded>, StoreError> {
+    let Some(run) = state.store.exercise_run(org, run_id).await? else { return Ok(None) };
+    let Some(scenario) = scenario::find(&run.scenario_id) else { return Ok(None) };
+    let events = state.store.exercise_events(org, run_id).await?;
+    Ok(Some(Loaded { run, scenario, events }))
+}
+
+fn status_str(s: Status) -> &'static str {
+    match s {
+        Status::NotStarted => "not_started",
+        Status::Running => "running",
+        Status::Paused => "paused",
+        Status::Finished => "finished",
+    }
+}
+
+/// Loads a run and appends the injects that have come due by `now`.
+pub async fn sync(state: &AppState, org: OrgId, run_id: &str, now: Timestamp) -> Result<Option<Loaded>, StoreError> {
+    match record_inner(state, org, run_id, None, None, None, now).await {
+        Ok(l) => Ok(Some(l)),
+        Err(RecordError::NotFound) => Ok(None),
+        Err(RecordError::Store(e)) => Err(e),
+        Err(RecordError::Refused(p)) => Err(StoreError::Invalid { field: "event", reason: p.to_string() }),
+    }
+}
+
+/// Records one event by `user` (shown as `recorded_by`) at `now`, after the due injects.
+pub async fn record(
+    state: &AppState,
+    org: OrgId,
+    run_id: &str,
+    kind: EventKind,
+    user: Option<UserId>,
+    recorded_by: Option<String>,
+    now: Timestamp,
+) -> Result<Loaded, RecordError> {
+    record_inner(state, org, run_id, Some(kind), user, recorded_by, now).await
+}
+
+async fn record_inner(
+    state: &AppState,
+    org: OrgId,
+    run_id: &str,
+    kind: Option<EventKind>,
+    user: Option<UserId>,
+    recorded_by: Option<String>,
+    now: Timestamp,
+) -> Result<Loaded, RecordError> {
+    for _ in 0..MAX_APPEND_ATTEMPTS {
+        let Some(loaded) = load(state, org, run_id).await? else { return Err(RecordError::NotFound) };
+        let st = loaded.state();
+        let scenario_now = st.scenario_now(now);
+        let mut new: Vec<NewExerciseEvent> = st
+            .due_releases(scenario_now)
+            .into_iter()
+            .map(|(at, kind)| NewExerciseEvent { at: now, scenario_at: at, user_id: None, recorded_by: None, kind })
+            .collect();
+        // Check the new event against the state with the releases applied.
+        let mut after = loaded.events.clone();
+        let mut seq = loaded.run.last_seq;
+        for e in &new {
+            seq += 1;
+            after.push(Event { seq, at: e.at, scenario_at: e.scenario_at, recorded_by: None, kind: e.kind.clone() });
+        }
+        let released = RunState::replay(loaded.scenario, loaded.run.origin_at, after.clone());
+        if let Some(kind) = &kind {
+            released.check(kind).map_err(RecordError::Refused)?;
+            new.push(NewExerciseEvent { at: now, scenario_at: scenario_now, user_id: user, recorded_by: recorded_by.clone(), kind: kind.clone() });
+            seq += 1;
+            after.push(Event { seq, at: now, scenario_at: scenario_now, recorded_by: recorded_by.clone(), kind: kind.clone() });
+        }
+        if new.is_empty() {
+            return Ok(loaded);
+        }
+        let final_state = RunState::replay(loaded.scenario, loaded.run.origin_at, after);
+        // The finish stores the metrics summary for the history across runs.
+        let summary = matches!(kind, Some(EventKind::Finished))
+            .then(|| serde_json::to_string(&ward_exercise::metrics(&final_state, now)).ok())
+            .flatten();
+        match state
+            .store
+            .append_exercise_events(org, run_id, loaded.run.last_seq, &new, status_str(final_state.status), summary.as_deref())
+            .await
+        {
+            Ok(_) => {
+                return match load(state, org, run_id).await? {
+                    Some(l) => Ok(l),
+                    None => Err(RecordError::NotFound),
+                };
+            }
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(RecordError::Store(StoreError::Conflict { current: -1 }))
+}
