@@ -105,6 +105,9 @@ enum Command {
     /// Culture of resilience: the account-less report link, the response team, departments, triage timers, escalation.
     #[command(subcommand)]
     Culture(commands::culture::CultureCommand),
+    /// Tabletop exercises: the shipped scenarios, validating a scenario file, an organisation's runs and a run's after-action report.
+    #[command(subcommand)]
+    Exercise(commands::exercise::ExerciseCommand),
     /// Cyber-hygiene lessons: list and validate.
     #[command(subcommand)]
     Lessons(commands::culture::LessonsCommand),
@@ -175,6 +178,7 @@ fn main() -> ExitCode {
             Command::Assets(cmd) => commands::risk::run_assets(cmd).await,
             Command::Risk(cmd) => commands::risk::run_risk(cmd).await,
             Command::Culture(cmd) => commands::culture::run(cmd).await,
+            Command::Exercise(cmd) => commands::exercise::run(cmd).await,
             Command::Lessons(cmd) => commands::culture::run_lessons(cmd),
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }

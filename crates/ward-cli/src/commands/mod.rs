@@ -3,6 +3,7 @@
 pub mod actors;
 pub mod admin;
 pub mod culture;
+pub mod exercise;
 pub mod demo;
 pub mod evidence;
 pub mod import;

@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod detect;
 mod culture;
+mod exercise;
 mod obligations;
 mod risk;
 mod support;
