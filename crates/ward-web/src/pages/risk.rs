@@ -250,6 +250,7 @@ pub async fn dashboard(State(state): State<AppState>, auth: Auth, Path(id): Path
         (linked_requirements(&risk))
         @if editable { p class="muted no-print" { "Record a mitigation on a finding below; import assets with " code { "ward assets import" } " and the CISA catalogue with " code { "ward kev import" } "." } }
         (findings_table(&risk, &base, editable, &auth))
+        (exercise_section(&state, &auth, org.id, "exercises").await)
         (culture_section(&state, &auth, org.id, "culture").await)
     };
     let mut resp = layout(&state, &auth, &format!("Risk: {}", org.name.as_str()), None, content).into_response();
@@ -611,6 +612,7 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
             h2 { "Stale and soon stale" }
             ul { @for (fw, r) in &stale { li { (fw) " " (r.requirement_id) " " (r.title) ": " (reason_text(&r.reason)) } }
                  @for (fw, r, d) in &soon { li { (fw) " " (r.requirement_id) " " (r.title) ": stale from " (d) } } }
+            (exercise_section(&state, &auth, org.id, "exercises-report").await)
             (culture_section(&state, &auth, org.id, "culture-report").await)
             p class="no-print muted" { "Print this page with the browser's print command: navigation and forms are left out of the printout." }
         }
@@ -783,6 +785,37 @@ pub async fn update_asset(State(state): State<AppState>, auth: Auth, Path((id, a
         return store_error_page(&state, &auth, e);
     }
     Redirect::to(&format!("/orgs/{}/assets", org.id)).into_response()
+}
+
+/// The open improvement items of the organisation's tabletop exercises, each with the
+/// requirement it is linked to: what the exercises found, next to the posture it affects.
+async fn exercise_section(state: &AppState, auth: &Auth, org: OrgId, id: &str) -> maud::Markup {
+    if !decide(&auth.principal, Action::Read, Resource::Exercises { org_id: org }).is_allowed() {
+        return html! {};
+    }
+    let Ok(items) = state.store.improvements(org, None).await else {
+        return html! { p class="muted" { "The exercise improvement items could not be read just now." } };
+    };
+    let open: Vec<_> = items.iter().filter(|i| i.status == "open").collect();
+    html! {
+        section id=(id) class="exercise-improvements" {
+            h2 { "Improvement items from exercises" }
+            @if open.is_empty() { p class="muted" { "No open improvement item. " a class="no-print" href="/exercises" { "Run an exercise" } } }
+            @else {
+                table { thead { tr { th { "Item" } th { "Owner" } th { "Due" } th { "Requirement" } } }
+                    tbody { @for i in &open { tr {
+                        td { a href={"/exercises/" (i.run_id) "/report"} { (i.text) } }
+                        td { (i.owner) }
+                        td { (i.due_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                        td { @match i.control.as_deref().and_then(|c| c.split_once('/')) {
+                            Some((fw, req)) => { a href={"/orgs/" (org) "/risk/frameworks/" (fw)} { (fw) " " (req) } }
+                            None => { "—" }
+                        } }
+                    } } }
+                }
+            }
+        }
+    }
 }
 
 /// The culture-of-resilience metrics (reporting, triage times, lessons) for readers who may see

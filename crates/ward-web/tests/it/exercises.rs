@@ -161,6 +161,11 @@ async fn facilitator_and_participants_run_the_ransomware_exercise_to_an_after_ac
     let json = get(&app, &format!("/exercises/{run}/report.json"), &fac).await.json();
     assert_eq!(json["improvements"][0]["control"], "nis2-art21/21.2.c");
 
+    // The open item shows on the organisation's risk dashboard, next to the posture.
+    let risk = get(&app, &format!("/orgs/{org}/risk"), &fac).await;
+    assert!(risk.body.contains("Improvement items from exercises") && risk.body.contains("Downtime kits on every ward"), "{}", risk.body);
+    assert!(risk.body.contains("nis2-art21 21.2.c"));
+
     // The history on the list page.
     let list = get(&app, "/exercises", &it).await;
     assert!(list.body.contains("Night drill") && list.body.contains("25 min"), "{}", list.body);
