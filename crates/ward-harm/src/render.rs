@@ -20,7 +20,8 @@ fn range_text(o: &Outcome) -> String {
 }
 
 /// Renders the estimate: inputs, each outcome with its range, formula and parameters (value,
-/// source id, full citation, uncertainty), then the limits.
+/// source id, short citation with DOI, uncertainty), the full citation of every source cited,
+/// then the limits.
 pub fn render_text(estimate: &HarmEstimate) -> String {
     let mut out = String::new();
     let i = &estimate.inputs;
@@ -63,6 +64,8 @@ pub fn render_text(estimate: &HarmEstimate) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "## Outcomes");
+    // Every source a parameter cites, in order of first use, for the full citations at the end.
+    let mut cited_in_order: Vec<(&str, &str)> = Vec::new();
     for o in &estimate.outcomes {
         let _ = writeln!(out);
         let _ = writeln!(out, "### {}", o.label);
@@ -74,10 +77,20 @@ pub fn render_text(estimate: &HarmEstimate) -> String {
             let _ = writeln!(out);
             let _ = writeln!(out, "Parameters:");
             for p in &o.parameters {
-                let _ = writeln!(out, "- {} = {} [{}] {}", p.name, p.value_or_range, p.source_id, p.citation);
+                let cited = crate::sources::source(&p.source_id).map_or_else(|| p.citation.clone(), |s| s.short_citation());
+                let _ = writeln!(out, "- {} = {} [{}] {}", p.name, p.value_or_range, p.source_id, cited);
                 let _ = writeln!(out, "  Uncertainty: {}", p.uncertainty);
+                if !cited_in_order.iter().any(|(id, _)| *id == p.source_id) {
+                    cited_in_order.push((p.source_id.as_str(), p.citation.as_str()));
+                }
             }
         }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "## Sources");
+    let _ = writeln!(out);
+    for (id, citation) in cited_in_order {
+        let _ = writeln!(out, "- [{id}] {citation}");
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "## Limits");

@@ -32,7 +32,16 @@ pub struct Source {
 impl Source {
     /// The full citation: authors, title, venue, year, DOI, URL.
     pub fn citation(&self) -> String {
-        let mut text = format!("{}. {}. {}.", self.authors, self.title, self.journal);
+        let mut text = String::new();
+        for part in [self.authors, self.title, self.journal] {
+            text.push_str(part);
+            // Vancouver style ends each part with a full stop, unless it ends in one already ("et al.", "?").
+            if !part.ends_with(['.', '?']) {
+                text.push('.');
+            }
+            text.push(' ');
+        }
+        let mut text = text.trim_end().to_owned();
         match (self.year, self.locator) {
             (Some(year), Some(locator)) => text.push_str(&format!(" {year};{locator}.")),
             (Some(year), None) => text.push_str(&format!(" {year}.")),
@@ -44,6 +53,20 @@ impl Source {
         }
         text.push(' ');
         text.push_str(self.url);
+        text
+    }
+
+    /// First author, year and DOI (or the first URL): the citation next to a parameter in text.
+    pub fn short_citation(&self) -> String {
+        let first = self.authors.split(',').next().unwrap_or(self.authors).trim_end_matches('.');
+        let mut text = if first.len() < self.authors.trim_end_matches('.').len() { format!("{first} et al.") } else { first.to_owned() };
+        if let Some(year) = self.year {
+            text.push_str(&format!(" {year}"));
+        }
+        match self.doi {
+            Some(doi) => text.push_str(&format!(", doi:{doi}")),
+            None => text.push_str(&format!(", {}", self.url.split(" ; ").next().unwrap_or(self.url))),
+        }
         text
     }
 }
@@ -220,6 +243,16 @@ mod tests {
                 assert_eq!(s.url, format!("https://doi.org/{doi}"), "{}", s.id);
             }
         }
+    }
+
+    #[test]
+    fn short_citation_names_the_first_author_year_and_doi() {
+        assert_eq!(H1.short_citation(), "Neprash H et al. 2026, doi:10.1257/pol.20240594");
+        assert_eq!(H2.citation(), "Neprash HT, McGlave CC, Rydberg K, Henning-Smith C. What happens to rural hospitals during a ransomware attack? \
+             The Journal of Rural Health. 2024. doi:10.1111/jrh.12834. https://doi.org/10.1111/jrh.12834");
+        assert_eq!(H1.citation(), "Neprash H, McGlave C, Nikpay S, et al. Hacked to Pieces? The Effects of Ransomware Attacks on Hospitals and Patients. \
+             American Economic Journal: Economic Policy. 2026. doi:10.1257/pol.20240594. https://doi.org/10.1257/pol.20240594");
+        assert_eq!(H1_WP.short_citation(), "Neprash H et al. 2023, https://www.threatdown.com/blog/ransomware-increases-hospital-deaths-significantly/");
     }
 
     #[test]

@@ -117,6 +117,9 @@ fn rendered_text_shows_ranges_citations_and_limits() {
     assert!(text.contains("**83.30 to 117.60 admissions**"), "{text}");
     assert!(text.contains("doi:10.1257/pol.20240594"), "{text}");
     assert!(text.contains("doi:10.1038/s41746-019-0161-6"), "{text}");
+    assert!(text.contains("= 0.34 to 0.38 [H1] Neprash H et al. 2026, doi:10.1257/pol.20240594\n"), "{text}");
+    assert!(text.contains("\n- [H1] Neprash H, McGlave C, Nikpay S, et al. Hacked to Pieces? The Effects of Ransomware Attacks on Hospitals and Patients."), "{text}");
+    assert!(text.contains("## Sources") && !text.contains("[H7]"), "only the sources cited: {text}");
     assert!(text.contains("## Limits") && text.contains("Association, not causation"), "{text}");
     assert_eq!(text, render_text(&estimate(&example_1()).unwrap()), "deterministic");
 }
