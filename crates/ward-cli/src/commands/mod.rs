@@ -5,6 +5,7 @@ pub mod admin;
 pub mod culture;
 pub mod demo;
 pub mod evidence;
+pub mod harm;
 pub mod import;
 pub mod keys;
 pub mod match_cmd;
