@@ -21,7 +21,8 @@ Examples:
   ward incident list --country IE --json
   ward kev import known_exploited_vulnerabilities.json
   ward assets import --org \"St Example Hospital\" assets.csv
-  ward risk posture --org \"St Example Hospital\"";
+  ward risk posture --org \"St Example Hospital\"
+  ward harm estimate --beds 350 --admissions-per-day 40 --downtime-days 14";
 
 #[derive(Parser, Debug)]
 #[command(name = "ward", version, about = "Protect healthcare from cyber harm: trace attacks and their human harm, report once, share, detect.", after_help = EXAMPLES)]
@@ -111,6 +112,9 @@ enum Command {
     /// Cyber-hygiene lessons: list and validate.
     #[command(subcommand)]
     Lessons(commands::culture::LessonsCommand),
+    /// Patient-harm estimate for a cyberattack: ranges from published studies, each parameter with its citation.
+    #[command(subcommand)]
+    Harm(commands::harm::HarmCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -180,6 +184,7 @@ fn main() -> ExitCode {
             Command::Culture(cmd) => commands::culture::run(cmd).await,
             Command::Exercise(cmd) => commands::exercise::run(cmd).await,
             Command::Lessons(cmd) => commands::culture::run_lessons(cmd),
+            Command::Harm(cmd) => commands::harm::run(cmd),
             Command::Rules(RulesCommand::Check(args)) => commands::obligations::run_rules_check(args).map(code),
         }
     });

@@ -6,6 +6,7 @@ pub mod culture;
 pub mod exercise;
 pub mod demo;
 pub mod evidence;
+pub mod harm;
 pub mod import;
 pub mod keys;
 pub mod match_cmd;

@@ -4,6 +4,7 @@ mod accountability;
 mod cli;
 mod crash;
 mod detect;
+mod harm;
 mod culture;
 mod exercise;
 mod obligations;
