@@ -20,6 +20,28 @@ use crate::AppState;
 
 /// Empty source rows offered on the form beyond the existing ones.
 const BLANK_SOURCE_ROWS: usize = 2;
+/// A link to `/harm` pre-filled with what the incident's sourced facts say about the outage:
+/// the longest recorded care disruption and whether ambulances were diverted. None when the
+/// incident records no disruption.
+fn harm_estimate_link(id: impl std::fmt::Display, d: &ward_core::IncidentDraft) -> Option<String> {
+    let days = d.harm.care_disruption.iter().filter_map(|f| f.value.days).fold(None::<f64>, |m, x| Some(m.map_or(x, |m| m.max(x))));
+    let diverted = d.harm.ambulance_diversion.as_ref().is_some_and(|f| f.value.diverted);
+    if days.is_none() && !diverted {
+        return None;
+    }
+    let mut q = format!("/harm?incident={id}");
+    if let Some(days) = days {
+        q.push_str(&format!("&downtime_days={}", days.min(365.0)));
+    }
+    if diverted {
+        q.push_str("&diversion=partial");
+    }
+    if diverted || d.harm.care_disruption.len() >= 2 {
+        q.push_str("&severity=severe");
+    }
+    Some(q)
+}
+
 /// Count facts editable on the form: (key under `harm`, label).
 const COUNT_FACTS: &[(&str, &str)] = &[
     ("individuals_affected", "Individuals affected"),
@@ -284,6 +306,9 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
             a href={"/incidents/" (r.id) "/history"} { "History (version " (r.version) ")" }
         }
         (incident_body(&r.draft))
+        @if let Some(href) = harm_estimate_link(r.id, &r.draft) {
+            p { a href=(href) { "Estimate the patient harm of an outage like this" } " — ranges from published studies, with the hospital's own figures." }
+        }
         @if !linked.is_empty() {
             h2 { "Also reported by" }
             p class="muted" { "Records of the same incident from other sources, linked by the rule in the methodology. They are counted once, here." }

@@ -4,6 +4,7 @@
 mod actors;
 mod charts;
 mod culture;
+pub(crate) mod harm;
 pub(crate) mod exercises;
 mod incidents;
 mod login;
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/tracer") }))
         .route("/tracer", get(tracer::dashboard))
         .route("/tracer/methodology", get(tracer::methodology))
+        .route("/harm", get(harm::page))
+        .route("/harm.json", get(harm::json))
         .route("/tracer/export.csv", get(tracer::export_csv))
         .route("/tracer/export.json", get(tracer::export_json))
         .route("/tracer/export.stix.json", get(tracer::export_stix))

@@ -161,6 +161,11 @@ fn rows(app: &App) -> Vec<Row> {
         ("POST", "/culture/lessons/passwords-and-mfa".into(), None, [303, 403, 403, 403, 403, 403, 403]),
         ("GET", "/culture/lessons/images/lock-screen.svg".into(), None, [200; 7]),
         ("GET", "/culture/metrics".into(), None, [303, 403, 200, 200, 403, 403, 200]),
+        // The patient-harm estimate is public: it reads nothing stored.
+        ("GET", "/harm".into(), None, [200; 7]),
+        ("GET", "/harm?admissions_per_day=40&downtime_days=14&beds=350".into(), None, [200; 7]),
+        ("GET", "/harm?admissions_per_day=x".into(), None, [422; 7]),
+        ("GET", "/harm.json?admissions_per_day=40&downtime_days=14&beds=350".into(), None, [200; 7]),
         // Tabletop exercises: every member of the organisation watches and plays; analysts and
         // administrators facilitate; other organisations get 404 (forms without a session: 403).
         ("GET", "/exercises".into(), None, [303, 200, 200, 200, 200, 200, 200]),

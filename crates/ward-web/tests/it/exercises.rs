@@ -135,6 +135,7 @@ async fn facilitator_and_participants_run_the_ransomware_exercise_to_an_after_ac
         assert!(report.body.contains(fragment), "{fragment} in the report");
     }
     assert!(!report.body.contains("<script>alert"), "typed markup is escaped");
+    assert!(report.body.contains("Patient-harm estimate for this scenario") && report.body.contains("partial diversion as decided at d1-diversion"), "the harm estimate uses the diversion decided");
     let json = get(&app, &format!("/exercises/{run}/report.json"), &it).await.json();
     let m = &json["after_action"]["metrics"];
     let escalate = m["time_to_escalate_seconds"].as_i64().unwrap();
@@ -143,6 +144,8 @@ async fn facilitator_and_participants_run_the_ransomware_exercise_to_an_after_ac
     assert_eq!(m["first_notification_on_time"], true);
     assert_eq!(m["decisions"][0]["option"], "time-critical");
     assert_eq!(json["after_action"]["status"], "finished");
+    assert_eq!(json["harm_estimate"]["inputs"]["diversion"], "partial");
+    assert_eq!(json["harm_estimate"]["inputs"]["beds"], 350);
     assert_eq!(json["history"].as_array().unwrap().len(), 1);
     assert!(json["history"][0]["metrics"]["time_to_escalate_seconds"].is_i64(), "the finish stored the summary for the history");
 

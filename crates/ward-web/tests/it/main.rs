@@ -6,6 +6,7 @@ mod actors;
 mod api;
 mod culture;
 mod exercises;
+mod harm;
 mod harness;
 mod obligations;
 mod openapi;
