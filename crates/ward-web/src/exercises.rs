@@ -130,7 +130,14 @@ async fn record_inner(
         let final_state = RunState::replay(loaded.scenario, loaded.run.origin_at, after);
         // The finish stores the metrics summary for the history across runs.
         let summary = matches!(kind, Some(EventKind::Finished))
-            .then(|| serde_json::to_string(&ward_exercise::metrics(&final_state, now)).ok())
+            .then(|| {
+                let mut v = serde_json::to_value(ward_exercise::metrics(&final_state, now)).ok()?;
+                let harm = scenario_harm(&final_state).0.ok().and_then(|h| serde_json::to_value(h).ok());
+                if let (Some(obj), Some(h)) = (v.as_object_mut(), harm) {
+                    obj.insert("harm_estimate".into(), h);
+                }
+                serde_json::to_string(&v).ok()
+            })
             .flatten();
         match state
             .store
@@ -148,4 +155,41 @@ async fn record_inner(
         }
     }
     Err(RecordError::Store(StoreError::Conflict { current: -1 }))
+}
+
+/// The patient-harm estimate of the scenario as played: the organisation profile and outage the
+/// scenario assumes, with the diversion the players decided (the last decision that sets one).
+pub fn scenario_harm(st: &RunState<'_>) -> (Result<ward_harm::HarmEstimate, ward_harm::InputError>, Option<String>) {
+    let s = st.scenario;
+    let mut diversion = s.harm.diversion.clone();
+    let mut decided_by = None;
+    for (_, d) in s.decisions() {
+        if let Some((option, _, _, _)) = st.decisions.get(&d.id) {
+            if let Some(dv) = d.options.iter().find(|o| &o.id == option).and_then(|o| o.diversion.clone()) {
+                diversion = dv;
+                decided_by = Some(d.id.clone());
+            }
+        }
+    }
+    let input = serde_json::json!({
+        "beds": s.organisation.beds,
+        "admissions_per_day": s.organisation.admissions_per_day,
+        "ed_visits_per_day": s.organisation.ed_visits_per_day,
+        "downtime_days": s.harm.downtime_days,
+        "severity": s.harm.severity,
+        "setting": s.organisation.setting,
+        "diversion": diversion,
+        "neighbour_ed_visits_per_day": s.harm.neighbour_ed_visits_per_day,
+    });
+    let estimate = serde_json::from_value::<ward_harm::HarmInput>(input)
+        .map_err(|e| ward_harm::InputError { problems: vec![ward_harm::Problem { field: "harm".into(), reason: e.to_string() }] })
+        .and_then(|i| ward_harm::estimate(&i));
+    (estimate, decided_by)
+}
+
+/// The harm estimate stored with a finished run's summary: it carries its inputs and model
+/// version, so a later model change never rewrites an old report.
+pub fn stored_harm(run: &ExerciseRun) -> Option<ward_harm::HarmEstimate> {
+    let summary: serde_json::Value = serde_json::from_str(run.summary.as_deref()?).ok()?;
+    serde_json::from_value(summary.get("harm_estimate")?.clone()).ok()
 }

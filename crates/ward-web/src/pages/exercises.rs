@@ -794,35 +794,6 @@ pub async fn events(State(state): State<AppState>, auth: Auth, Path(id): Path<St
 
 // ---------------------------------------------------------------- after-action report
 
-/// The patient-harm estimate of the scenario as played: the organisation profile and outage the
-/// scenario assumes, with the diversion the players decided (the last decision that sets one).
-fn scenario_harm(st: &RunState<'_>) -> (Result<ward_harm::HarmEstimate, ward_harm::InputError>, Option<String>) {
-    let s = st.scenario;
-    let mut diversion = s.harm.diversion.clone();
-    let mut decided_by = None;
-    for (_, d) in s.decisions() {
-        if let Some((option, _, _, _)) = st.decisions.get(&d.id) {
-            if let Some(dv) = d.options.iter().find(|o| &o.id == option).and_then(|o| o.diversion.clone()) {
-                diversion = dv;
-                decided_by = Some(d.id.clone());
-            }
-        }
-    }
-    let input = serde_json::json!({
-        "beds": s.organisation.beds,
-        "admissions_per_day": s.organisation.admissions_per_day,
-        "ed_visits_per_day": s.organisation.ed_visits_per_day,
-        "downtime_days": s.harm.downtime_days,
-        "severity": s.harm.severity,
-        "setting": s.organisation.setting,
-        "diversion": diversion,
-        "neighbour_ed_visits_per_day": s.harm.neighbour_ed_visits_per_day,
-    });
-    let estimate = serde_json::from_value::<ward_harm::HarmInput>(input)
-        .map_err(|e| ward_harm::InputError { problems: vec![ward_harm::Problem { field: "harm".into(), reason: e.to_string() }] })
-        .and_then(|i| ward_harm::estimate(&i));
-    (estimate, decided_by)
-}
 
 /// Everything the report shows, as JSON.
 async fn report_data(state: &AppState, org: OrgId, loaded: &Loaded, now: Timestamp) -> Result<serde_json::Value, StoreError> {
@@ -840,9 +811,9 @@ async fn report_data(state: &AppState, org: OrgId, loaded: &Loaded, now: Timesta
             })
         })
         .collect();
-    let (harm, _) = scenario_harm(&st);
+    let harm = ex::stored_harm(&loaded.run).or_else(|| ex::scenario_harm(&st).0.ok());
     Ok(serde_json::json!({
-        "harm_estimate": harm.ok(),
+        "harm_estimate": harm,
         "run": {"id": loaded.run.id, "title": loaded.run.title, "created_at": loaded.run.created_at.to_string(), "finished_at": loaded.run.finished_at.map(|t| t.to_string())},
         "after_action": aar,
         "improvements": improvements,
@@ -934,7 +905,7 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         h2 { "Reporting obligations at the end" }
         (obligations_table(&st, now))
         h2 id="harm" { "Patient-harm estimate for this scenario" }
-        @match scenario_harm(&st) {
+        @match ex::stored_harm(&loaded.run).map(|e| (Ok(e), ex::scenario_harm(&st).1)).unwrap_or_else(|| ex::scenario_harm(&st)) {
             (Ok(e), decided_by) => {
                 p { "If this outage were real at a hospital like the scenario's (" (loaded.scenario.organisation.beds) " beds, " (loaded.scenario.organisation.admissions_per_day) " admissions a day, "
                     (loaded.scenario.harm.downtime_days) " days of downtime, " (e.inputs.diversion.as_str()) " diversion"

@@ -148,6 +148,7 @@ async fn facilitator_and_participants_run_the_ransomware_exercise_to_an_after_ac
     assert_eq!(json["harm_estimate"]["inputs"]["beds"], 350);
     assert_eq!(json["history"].as_array().unwrap().len(), 1);
     assert!(json["history"][0]["metrics"]["time_to_escalate_seconds"].is_i64(), "the finish stored the summary for the history");
+    assert_eq!(json["history"][0]["metrics"]["harm_estimate"]["inputs"]["diversion"], "partial", "and the harm estimate with its inputs and model version");
 
     // Improvement items link to risk-module requirements.
     let report_csrf = hidden(&report.body, "_csrf");
