@@ -290,7 +290,7 @@ impl<'s> RunState<'s> {
             Condition::DecisionIn { decision, options } => {
                 self.decisions.get(decision).is_some_and(|(o, _, _, at)| *at <= t && options.contains(o))
             }
-            Condition::DecisionPending { decision } => !self.decisions.get(decision).is_some_and(|(_, _, _, at)| *at <= t),
+            Condition::DecisionPending { decision } => self.decisions.get(decision).is_none_or(|(_, _, _, at)| *at > t),
             Condition::ExpectationMet { expectation } => self.expectation(expectation, t).status == ExpectationStatus::Met,
             Condition::ExpectationNotMet { expectation } => {
                 matches!(self.expectation(expectation, t).status, ExpectationStatus::Missed | ExpectationStatus::Late | ExpectationStatus::Pending)

@@ -463,7 +463,7 @@ impl Scenario {
             p.push(FieldProblem::new("organisation.admissions_per_day", "must be a number above 0 and at most 2000"));
         }
         if let Some(v) = o.ed_visits_per_day {
-            if !(v.is_finite() && v >= 0.0 && v <= 5000.0) {
+            if !(v.is_finite() && (0.0..=5000.0).contains(&v)) {
                 p.push(FieldProblem::new("organisation.ed_visits_per_day", "must be between 0 and 5000"));
             }
         }

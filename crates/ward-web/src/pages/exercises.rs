@@ -7,7 +7,8 @@
 //!   to release, expectations to mark, observations, the obligations ticking in story time.
 //! - `/exercises/{id}/play/{role}`: a participant's view — the injects for the role as they
 //!   arrive, decisions to take, actions to record.
-//! - `/exercises/{id}/live`: the changing part of either view as an HTML fragment; the pages
+//! - `/exercises/{id}/room`: the room's shared screen — every inject out, decisions, obligations.
+//! - `/exercises/{id}/live`: the changing part of any view as an HTML fragment; the pages
 //!   reload it when `/exercises/{id}/events` (server-sent events) says something changed.
 //!   Without JavaScript the pages refresh themselves every 30 seconds.
 //! - `/exercises/{id}/report` and `/report.json`: the after-action report; improvement items
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/exercises/{id}", get(facilitator))
         .route("/exercises/{id}/control", post(control))
         .route("/exercises/{id}/play/{role}", get(play).post(play_submit))
+        .route("/exercises/{id}/room", get(room))
         .route("/exercises/{id}/live", get(live))
         .route("/exercises/{id}/events", get(events))
         .route("/exercises/{id}/report", get(report))
@@ -443,6 +445,37 @@ fn facilitator_live(auth: &Auth, loaded: &Loaded, now: Timestamp) -> Markup {
     }
 }
 
+/// The changing part of the room's screen: every inject out so far with its content, the
+/// decisions taken and the obligations — what a room with one shared screen follows.
+fn room_live(loaded: &Loaded, now: Timestamp) -> Markup {
+    let st = loaded.state();
+    html! {
+        (clock(&st, now))
+        @if st.status == Status::NotStarted { p class="notice" { "The exercise has not started yet. This screen updates by itself." } }
+        h2 { "Injects" }
+        @let injects = injects_for(&st, None);
+        @if injects.is_empty() { p class="muted" { "Nothing yet." } }
+        @for (i, at, _) in &injects {
+            article class="inject" id={"inject-" (i.id)} {
+                h3 { (at.to_string()) " · " (i.title) }
+                p class="muted" { (i.channel.replace('_', " ")) " from " (i.from) " · to " (audience_text(i)) }
+                p { (i.content) }
+            }
+        }
+        h2 { "Decisions" }
+        ul { @for (i, d) in st.scenario.decisions().filter(|(i, _)| st.released.contains_key(&i.id)) {
+            li { strong { (d.role.label()) ": " } (d.question) " — "
+                @match st.decisions.get(&d.id).and_then(|(o, _, _, at)| d.options.iter().find(|x| &x.id == o).map(|x| (x, at))) {
+                    Some((o, at)) => { strong { (o.label) } " at " (at.to_string()) }
+                    None => { span class="muted" { "open (" (i.title) ")" } }
+                }
+            }
+        } }
+        h2 { "Reporting obligations" }
+        (obligations_table(&st, now))
+    }
+}
+
 /// The changing part of a participant's view.
 fn play_live(auth: &Auth, loaded: &Loaded, role: Role, now: Timestamp) -> Markup {
     let st = loaded.state();
@@ -552,7 +585,7 @@ pub async fn facilitator(State(state): State<AppState>, auth: Auth, Path(id): Pa
         } @else {
             p class="muted" { "You are watching; only analysts and administrators facilitate." }
         }
-        p { "Participants open their role's view (on their own device, or one screen for the room): "
+        p { "A room with one screen follows the " a href={"/exercises/" (id) "/room"} { "room screen" } "; participants open their role's view on their own device: "
             @for (n, r) in loaded.scenario.roles.iter().enumerate() {
                 @if n > 0 { " · " }
                 a href={"/exercises/" (id) "/play/" (r.role.as_str())} { (r.role.label()) }
@@ -745,6 +778,26 @@ pub async fn play_submit(State(state): State<AppState>, auth: Auth, Path((id, ro
 
 // ---------------------------------------------------------------- live updates
 
+pub async fn room(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
+    let path = format!("/exercises/{id}/room");
+    let org = match authorise(&state, &auth, &id, Action::Read, false, &path).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let now = Timestamp::now();
+    let loaded = match ex::sync(&state, org, &id, now).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return not_found(&state, &auth),
+        Err(_) => return unavailable(&state, &auth),
+    };
+    let content = html! {
+        p class="lead" { (loaded.scenario.narrative) }
+        div id="live" data-live={"/exercises/" (id) "/live?view=room"} data-events={"/exercises/" (id) "/events"} data-seq=(loaded.run.last_seq) { (room_live(&loaded, now)) }
+        (live_script())
+    };
+    layout(&state, &auth, &format!("{} — room screen", loaded.run.title), Some(Back { href: &format!("/exercises/{id}"), label: "The exercise" }), content).into_response()
+}
+
 pub async fn live(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let org = match authorise(&state, &auth, &id, Action::Read, false, &format!("/exercises/{id}")).await {
         Ok(o) => o,
@@ -761,6 +814,7 @@ pub async fn live(State(state): State<AppState>, auth: Auth, Path(id): Path<Stri
             Some(role) => play_live(&auth, &loaded, role, now),
             None => return not_found(&state, &auth),
         },
+        None if q.get("view").map(String::as_str) == Some("room") => room_live(&loaded, now),
         None => facilitator_live(&auth, &loaded, now),
     };
     let mut resp = body.into_response();

@@ -115,6 +115,9 @@ async fn facilitator_and_participants_run_the_ransomware_exercise_to_an_after_ac
     assert_eq!(live.status, 200);
     assert!(live.body.contains("status-submitted_on_time"), "the early warning counts as submitted on time");
     assert!(!live.body.contains("<html"), "a fragment, not a page");
+    let room = get(&app, &format!("/exercises/{run}/room"), &dpo).await;
+    assert!(room.body.contains("Who tells the BSI") && room.body.contains("Ward 4B cannot see the medication chart"), "the room screen shows every inject out");
+    assert!(room.body.contains("Partial: divert stroke, STEMI and major trauma only"), "and the decisions taken");
     let events = get(&app, &format!("/exercises/{run}/events"), &dpo).await;
     assert_eq!(events.header("content-type"), "text/event-stream");
     assert!(events.body.starts_with("event: update\ndata: {\"seconds\":") || events.body.contains("event: update"), "{}", events.body);
