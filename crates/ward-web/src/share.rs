@@ -14,8 +14,8 @@
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use ward_core::anonymise::{anonymise, AnonymisedIncident, Audience};
-use ward_core::policy::{decide, Action, Decision, Resource};
-use ward_core::{IncidentId, Principal, ReadScope};
+use ward_core::policy::{Action, Decision, Resource};
+use ward_core::{IncidentId, Principal};
 use ward_store::{Collection, IncidentRecord, Store, StoreError};
 
 use crate::error::ApiError;
@@ -98,8 +98,9 @@ fn capitalised(s: &str) -> String {
 
 /// The incident, if `principal` may promote it (may change it); else NotFound / Forbidden.
 pub async fn promotable(store: &Store, principal: &Principal, id: IncidentId) -> Result<IncidentRecord, ApiError> {
-    let r = store.get_incident(id, &ReadScope::for_principal(principal)).await?;
-    match decide(principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
+    let scope = store.read_scope(principal).await?;
+    let r = store.get_incident(id, &scope).await?;
+    match ward_core::policy::decide_in_scope(&scope, principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
         Decision::Allow => Ok(r),
         Decision::Deny { hide: true, .. } => Err(ApiError::NotFound),
         Decision::Deny { .. } => Err(ApiError::Forbidden("only analysts and administrators of the owning organisation may share this incident")),
@@ -108,7 +109,7 @@ pub async fn promotable(store: &Store, principal: &Principal, id: IncidentId) ->
 
 /// The collections `principal`'s organisation may write.
 pub async fn writable_collections(store: &Store, principal: &Principal) -> Result<Vec<Collection>, StoreError> {
-    let scope = ReadScope::for_principal(principal);
+    let scope = store.read_scope(principal).await?;
     Ok(store.list_collections(&scope, None).await?.into_iter().filter(|(_, access)| access.can_write).map(|(c, _)| c).collect())
 }
 

@@ -78,7 +78,7 @@ async fn indicators_from_store(args: &WardMatchArgs) -> anyhow::Result<Vec<Indic
     let email: ward_core::text::Email = email.parse().map_err(|e| anyhow::anyhow!("--as: {e}"))?;
     let store = args.db.open().await?;
     let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--as: no ward user {email}"))?;
-    let scope = ward_core::ReadScope::for_principal(&user.principal());
+    let scope = store.read_scope(&user.principal()).await?;
     let filter = ward_store::ObjectFilter { types: vec!["indicator".into()], ..Default::default() };
     let mut out = Vec::new();
     let (mut n_objects, mut n_skipped, mut n_not_matchable) = (0u64, 0u64, 0u64);

@@ -2,7 +2,11 @@
 //! TAXII 2.1 server) into a local collection, on behalf of the local collection's owner.
 //!
 //! The remote decides what the pulling account may see (ward's remote applies TLP 2.0 and
-//! collection permissions), so nothing the account may not read ever arrives. Every object is
+//! collection permissions), so nothing the account may not read ever arrives. Of what arrives,
+//! only what [`ward_core::Tlp::may_leave_organisation`] allows (CLEAR, GREEN, unmarked) is
+//! stored: an account whose organisation is a TLP:AMBER client of the source's owner reads
+//! that owner's AMBER objects on the source, but ward never carries AMBER, AMBER+STRICT or RED
+//! from one instance to another (they are counted as `withheld_by_tlp`). Every object is
 //! validated with ward-stix; TLP 1.0 markings are normalised. Progress (the remote's
 //! `X-TAXII-Date-Added-Last`) is saved after each stored page, so an interrupted pull resumes
 //! with `added_after` and re-pulls at most one page (idempotently).
@@ -112,7 +116,7 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
     let auth = credentials(user)?;
     let client = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).build()?;
     let mut position = store.sync_position(&local.id, &base).await?;
-    let (mut pulled, mut added, mut rejected, mut pages) = (0usize, 0usize, 0usize, 0usize);
+    let (mut pulled, mut added, mut rejected, mut pages, mut withheld) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut next: Option<String> = None;
     loop {
         let mut query: Vec<(&str, String)> = vec![("limit", SYNC_PAGE.to_string()), ("match[version]", "all".into())];
@@ -140,7 +144,14 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
         let mut good = Vec::new();
         for r in &parsed.objects {
             match r {
-                Ok(o) => good.push(ward_web::taxii::new_stix_object(o)),
+                Ok(o) => {
+                    let o = ward_web::taxii::new_stix_object(o);
+                    if ward_core::Tlp::may_leave_organisation(o.tlp) {
+                        good.push(o);
+                    } else {
+                        withheld += 1;
+                    }
+                }
                 Err(e) => {
                     rejected += 1;
                     eprintln!("rejected: {e}");
@@ -163,9 +174,9 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
         }
     }
     if json {
-        print_json(&serde_json::json!({"pages": pages, "pulled": pulled, "added": added, "rejected": rejected, "position": store.sync_position(&local.id, &base).await?}))?;
+        print_json(&serde_json::json!({"pages": pages, "pulled": pulled, "added": added, "withheld_by_tlp": withheld, "rejected": rejected, "position": store.sync_position(&local.id, &base).await?}))?;
     } else {
-        eprintln!("{pulled} objects pulled in {pages} pages, {added} new, {rejected} rejected");
+        eprintln!("{pulled} objects pulled in {pages} pages, {added} new, {withheld} withheld (TLP:AMBER or stricter never crosses instances), {rejected} rejected");
     }
     Ok(if rejected > 0 { 1 } else { 0 })
 }

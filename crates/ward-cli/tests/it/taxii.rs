@@ -157,7 +157,22 @@ async fn two_wards_sync_pull_without_leaks() {
     let file = dir.path().join("src.json");
     std::fs::write(&file, serde_json::json!({"type": "bundle", "id": "bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": objects}).to_string()).unwrap();
     assert!(run(&["stix", "import", "--collection", &src_id, file.to_str().unwrap(), "--database-url", &src_db], None).status.success());
+    // Hospital A is the ISAC's TLP:AMBER client on the source: its account reads the AMBER
+    // object there (TAXII), yet a pull never carries it to the other instance.
+    let o = run(&["sharing", "add-client", "--org", "Health ISAC", "--client", "Hospital A", "--database-url", &src_db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&run(&["sharing", "list", "--json", "--database-url", &src_db], None))).unwrap();
+    assert_eq!(listed["clients"].as_array().unwrap().len(), 1, "{listed}");
     let source = Server::start(&src_db);
+    let amber_id = "indicator--00000003-2222-4222-8222-222222222222";
+    let direct = reqwest::Client::new()
+        .get(format!("{}/taxii2/isac/collections/{src_id}/objects/{amber_id}/", source.url))
+        .bearer_auth(&remote_token)
+        .header("accept", "application/taxii+json;version=2.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status().as_u16(), 200, "the client reads the ISAC's AMBER object on the source");
 
     assert!(run(&["admin", "create-org", "Hospital A", "--database-url", &dst_db], None).status.success());
     let dst_id = stdout(&run(&["taxii", "create-collection", "--title", "From the ISAC", "--org", "Hospital A", "--database-url", &dst_db], None));
@@ -172,6 +187,7 @@ async fn two_wards_sync_pull_without_leaks() {
     };
     let first = pull();
     assert_eq!(first["added"], 4, "clear, green, white (as clear) and unmarked only: {first}");
+    assert_eq!(first["withheld_by_tlp"], 1, "the AMBER object the client may read stays on the source: {first}");
     assert_eq!(pull()["added"], 0, "a second pull finds nothing new");
     // Something new at the source arrives on the next pull.
     let file2 = dir.path().join("src2.json");
