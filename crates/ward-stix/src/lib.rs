@@ -14,6 +14,7 @@
 pub mod bundle;
 pub mod error;
 pub mod ident;
+pub mod incident_core;
 pub mod limits;
 pub mod object;
 pub mod pattern;
@@ -26,6 +27,7 @@ pub mod upgrade;
 pub use bundle::{parse_bundle, ParsedBundle};
 pub use error::{StixError, StixErrors};
 pub use ident::StixId;
+pub use incident_core::{IncidentCore, INCIDENT_CORE_EXTENSION_ID};
 pub use object::StixObject;
 pub use stream::{stream_document, StreamSummary};
 pub use tlp::TlpLevel;

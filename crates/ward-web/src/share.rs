@@ -2,7 +2,8 @@
 //! STIX 2.1 with standard properties only (no custom properties, so stix2-validator's strict
 //! mode accepts it) — an `identity` for the generalised victim (sector healthcare) `located-at`
 //! a `location` (its country), and an `incident` (attack types as labels, month and figures in
-//! the description) `related-to` that identity — marked TLP:GREEN (community) or TLP:CLEAR
+//! the description, and the STIX Incident Core Extension with what ward knows: determination,
+//! criticality, incident types, impacted entity counts) `related-to` that identity — marked TLP:GREEN (community) or TLP:CLEAR
 //! (public), stored in a TAXII collection the promoter's organisation may write. The original
 //! incident is not changed and stays at its own TLP.
 //!
@@ -70,6 +71,7 @@ pub fn promotion_objects(r: &IncidentRecord, a: &AnonymisedIncident, now: Timest
     if !a.attack_types.is_empty() {
         incident["labels"] = json!(a.attack_types);
     }
+    incident["extensions"] = json!({ ward_stix::INCIDENT_CORE_EXTENSION_ID: incident_core(a).to_value() });
     let relationship = |what: &str, ty: &str, source: &str, target: &str, description: &str| {
         json!({
             "type": "relationship", "spec_version": "2.1", "id": derived_id("relationship", r.id, what), "created": created, "modified": modified,
@@ -89,6 +91,22 @@ pub fn promotion_objects(r: &IncidentRecord, a: &AnonymisedIncident, now: Timest
         relationship("victim-of", "related-to", &incident_id, &identity_id, "the organisation affected by the incident (generalised)"),
         relationship("located-at", "located-at", &identity_id, &location_id, "the country of the organisation affected"),
     ]
+}
+
+/// The STIX Incident Core Extension of a promoted incident, from what ward knows
+/// (`ward_core::anonymise::IncidentCoreFacts` documents the mapping).
+pub fn incident_core(a: &AnonymisedIncident) -> ward_stix::IncidentCore {
+    use ward_stix::incident_core::{Determination, IncidentCore};
+    let determination = if a.core.determination == "confirmed" { Determination::Confirmed } else { Determination::Suspected };
+    let mut core = IncidentCore::new(determination, "open");
+    core.criticality = a.core.criticality;
+    core.incident_types = a.core.incident_types.iter().map(|t| (*t).to_owned()).collect();
+    core.detection_methods = a.core.detection_methods.iter().map(|t| (*t).to_owned()).collect();
+    if let Some(n) = a.core.individuals_affected {
+        core.impacted_entity_counts.insert("individual".into(), n);
+    }
+    core.impacted_entity_counts.insert("organization".into(), 1);
+    core
 }
 
 fn capitalised(s: &str) -> String {

@@ -423,7 +423,9 @@ fn incident_share_dry_run_validates_and_share_stores() {
     std::fs::write(&file, serde_json::json!({
         "title": "Ransomware at Klinik Nord", "tlp": "amber", "summary": "Klinik Nord: Mr. Hans Meier reported it at 0151 2345 6789.",
         "victim": {"org_type": "hospital", "country": "AT", "name": "Klinik Nord"}, "attack_types": ["ransomware"], "timeline": {"incident_on": "2026-09-01"},
-        "sources": [{"url": "https://example.org/x", "publisher": "X"}]
+        "sources": [{"url": "https://example.org/x", "publisher": "X"}],
+        "harm": {"individuals_affected": {"value": 1200, "source": "https://example.org/x", "as_of": "2026-09-02"},
+                 "ambulance_diversion": {"value": {"diverted": true, "hours": 12}, "source": "https://example.org/x", "as_of": "2026-09-02"}}
     }).to_string()).unwrap();
     let o = run(&["incident", "create", "--file", file.to_str().unwrap(), "--org", "Health ISAC", "--json", "--database-url", &db], None);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -435,6 +437,11 @@ fn incident_share_dry_run_validates_and_share_stores() {
     let text = out["bundle"].to_string();
     assert!(!text.contains("Klinik Nord") && !text.contains("Meier") && !text.contains("6789"), "{text}");
     assert_eq!(out["anonymised"]["victim"], "A hospital in Austria");
+    // The Incident Core Extension carries what ward knows (and passes the validator below).
+    let promoted = out["bundle"]["objects"].as_array().unwrap().iter().find(|o| o["type"] == "incident").unwrap().clone();
+    let core = &promoted["extensions"][ward_stix::INCIDENT_CORE_EXTENSION_ID];
+    assert_eq!(core, &serde_json::json!({"extension_type": "property-extension", "determination": "confirmed", "investigation_status": "open", "criticality": 70,
+        "incident_types": ["ransomware"], "impacted_entity_counts": {"individual": 1200, "organization": 1}}), "{promoted}");
     if let Ok(python) = std::env::var("WARD_TEST_PYTHON") {
         let bundle_file = dir.path().join("shared.json");
         std::fs::write(&bundle_file, &text).unwrap();
