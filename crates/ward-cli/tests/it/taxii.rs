@@ -461,3 +461,105 @@ fn incident_share_dry_run_validates_and_share_stores() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((v["objects"].as_array().unwrap().len(), v["tlp"].as_str()), (5, Some("green")));
 }
+
+/// A CA and a server certificate for `localhost`/127.0.0.1 signed by it, as (CA PEM, server
+/// certificate DER, server key DER).
+fn test_pki(name: &str) -> (String, Vec<u8>, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, format!("{name} test CA"));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+    (ca_cert.pem(), leaf_cert.der().to_vec(), leaf_key.serialize_der())
+}
+
+/// A TLS listener on loopback in front of a plain `ward serve` (TLS terminated here, bytes
+/// copied both ways); returns its https base URL.
+async fn tls_front(plain_url: &str, cert_der: Vec<u8>, key_der: Vec<u8>) -> String {
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![CertificateDer::from(cert_der)], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der)))
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let backend = plain_url.trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(&backend).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    format!("https://localhost:{port}")
+}
+
+/// `ward sync pull`/`push` over https: a ward behind TLS with a certificate from a private CA
+/// generated here; trusted with `--ca-cert`, refused with a clear error without it (or with
+/// another CA), and a `--ca-cert` file that holds no certificate is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_over_https_trusts_only_the_given_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let src_db = format!("sqlite:{}", dir.path().join("src.db").display());
+    let dst_db = format!("sqlite:{}", dir.path().join("dst.db").display());
+    let src_id = setup(&src_db);
+    let token = stdout(&run(&["admin", "create-token", "--email", "isac@example.org", "--database-url", &src_db], None));
+    let object = serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--8f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z", "pattern": "[url:value = 'http://tls.example/']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z",
+        "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]});
+    let file = dir.path().join("src.json");
+    std::fs::write(&file, serde_json::json!({"type": "bundle", "id": "bundle--8f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": [object]}).to_string()).unwrap();
+    assert!(run(&["stix", "import", "--collection", &src_id, file.to_str().unwrap(), "--database-url", &src_db], None).status.success());
+    let source = Server::start(&src_db);
+    let (ca_pem, cert_der, key_der) = test_pki("ward");
+    let https = tls_front(&source.url, cert_der, key_der).await;
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let other_ca = dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca, test_pki("other").0).unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+
+    assert!(run(&["admin", "create-org", "Hospital A", "--database-url", &dst_db], None).status.success());
+    let dst_id = stdout(&run(&["taxii", "create-collection", "--title", "Over TLS", "--org", "Hospital A", "--database-url", &dst_db], None));
+    let remote = format!("{https}/taxii2/isac/collections/{src_id}/");
+    let sync = |args: &[&str]| {
+        let mut c = crate::support::ward();
+        c.args(args).args(["--database-url", &dst_db]).env("WARD_SYNC_TOKEN", &token).stdin(std::process::Stdio::null());
+        c.output().unwrap()
+    };
+    // Not trusted: no --ca-cert, or another CA's.
+    for extra in [vec![], vec!["--ca-cert", other_ca.to_str().unwrap()]] {
+        let mut args = vec!["sync", "pull", "--from", &remote, "--into", &dst_id];
+        args.extend(extra);
+        let o = sync(&args);
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains("TLS certificate is not trusted") && e.contains("--ca-cert FILE") && e.contains("UnknownIssuer"), "{e}");
+    }
+    let o = sync(&["sync", "push", "--from", &dst_id, "--to", &remote]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("TLS certificate is not trusted"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sync(&["sync", "pull", "--from", &remote, "--into", &dst_id, "--ca-cert", not_pem.to_str().unwrap()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--ca-cert: "), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sync(&["sync", "pull", "--from", "ftp://x.example/", "--into", &dst_id]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--from: \"ftp://x.example/\" must be an http:// or https:// URL"), "{}", String::from_utf8_lossy(&o.stderr));
+    // Trusted through the private CA.
+    let o = sync(&["sync", "pull", "--from", &remote, "--into", &dst_id, "--ca-cert", ca_file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["added"], 1, "{v}");
+    let o = sync(&["sync", "push", "--from", &dst_id, "--to", &remote, "--ca-cert", ca_file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
