@@ -106,6 +106,76 @@ pub struct AnonymisedIncident {
     pub description: Option<String>,
     pub figures: Vec<Figure>,
     pub scrubbed: Scrubbed,
+    /// What ward knows for the STIX Incident Core Extension (ward_web::share builds it).
+    pub core: IncidentCoreFacts,
+}
+
+/// The facts of an incident in the terms of the STIX Incident Core Extension, as far as ward
+/// knows them (ward-core knows no STIX; `ward_web::share` turns these into the typed
+/// extension of ward-stix). The mapping:
+/// - `determination`: `confirmed` when the record has an attack type other than unknown or any
+///   harm fact (ward records incidents that happened), else `suspected`;
+/// - `criticality` (Appendix B, "5 Qualitative"): 95 (extreme) with deaths or clinical harm
+///   events, 70 (high) with ambulance diversion, patient transfers, cancelled procedures or
+///   urgent referrals, 40 (moderate) with cancelled appointments or care disruption, else absent;
+/// - `incident_types`: event-type-ov values for the attack types that have one;
+/// - `individuals_affected`: only an exact count of at least [`K_ANONYMITY_COUNT`] (a count
+///   below it is shown as a range, which an entity count cannot express);
+/// - `detection_methods`: `external-notification` when an outsider or partner discovered it.
+/// Ward records no investigation status, so none is claimed here (the extension gets `open`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IncidentCoreFacts {
+    pub determination: &'static str,
+    pub criticality: Option<u8>,
+    pub incident_types: Vec<&'static str>,
+    pub individuals_affected: Option<u64>,
+    pub detection_methods: Vec<&'static str>,
+}
+
+fn core_facts(draft: &IncidentDraft) -> IncidentCoreFacts {
+    use crate::incident::{AttackType, DiscoveryMethod};
+    let h = &draft.harm;
+    let any_harm = !h.care_disruption.is_empty()
+        || !h.clinical_harm_events.is_empty()
+        || [&h.appointments_cancelled, &h.procedures_cancelled, &h.urgent_referrals_cancelled, &h.patient_transfers, &h.individuals_affected].iter().any(|f| f.is_some())
+        || h.ambulance_diversion.is_some()
+        || h.data_varieties.is_some()
+        || h.ransom.is_some()
+        || h.deaths.is_some();
+    let known_attack = draft.attack_types.iter().any(|a| *a != AttackType::Unknown);
+    let criticality = if h.deaths.is_some() || !h.clinical_harm_events.is_empty() {
+        Some(95)
+    } else if h.ambulance_diversion.as_ref().is_some_and(|f| f.value.diverted) || h.patient_transfers.is_some() || h.procedures_cancelled.is_some() || h.urgent_referrals_cancelled.is_some() {
+        Some(70)
+    } else if h.appointments_cancelled.is_some() || !h.care_disruption.is_empty() {
+        Some(40)
+    } else {
+        None
+    };
+    let mut incident_types: Vec<&'static str> = draft
+        .attack_types
+        .iter()
+        .filter_map(|a| {
+            Some(match a {
+                AttackType::Ransomware => "ransomware",
+                AttackType::DataTheft => "data-exfiltration",
+                AttackType::Ddos => "denial-of-service",
+                AttackType::Wiper => "destruction",
+                AttackType::SupplyChain => "supply-chain-customer",
+                AttackType::UnauthorizedAccess => "unauthorized-access-system",
+                AttackType::InsiderMisuse => "policy-violation",
+                AttackType::LostOrStolenDevice => "equipment-loss",
+                _ => return None,
+            })
+        })
+        .collect();
+    incident_types.dedup();
+    let individuals_affected = h.individuals_affected.as_ref().filter(|f| !f.at_least && !f.estimate && f.value >= K_ANONYMITY_COUNT).map(|f| f.value);
+    let detection_methods = match draft.discovery_method {
+        Some(DiscoveryMethod::External | DiscoveryMethod::Partner) => vec!["external-notification"],
+        _ => Vec::new(),
+    };
+    IncidentCoreFacts { determination: if known_attack || any_harm { "confirmed" } else { "suspected" }, criticality, incident_types, individuals_affected, detection_methods }
 }
 
 /// A count as it may be shown (see [`K_ANONYMITY_COUNT`]).
@@ -171,6 +241,7 @@ pub fn anonymise(draft: &IncidentDraft, audience: Audience, known_names: &[&str]
         description,
         figures,
         scrubbed,
+        core: core_facts(draft),
     }
 }
 
@@ -400,5 +471,21 @@ mod tests {
         assert_eq!(a.figures[1], Figure { label: "procedures cancelled", shown: "at least 120".into() });
         let text = serde_json::to_string(&a).unwrap_or_default();
         assert!(!text.contains("DE-BE") && !text.contains("Example"), "{text}");
+        // The Incident Core Extension facts: 4 individuals is below k, so no entity count.
+        assert_eq!(a.core, IncidentCoreFacts { determination: "confirmed", criticality: Some(70), incident_types: vec!["ransomware"], individuals_affected: None, detection_methods: vec![] });
+    }
+
+    #[test]
+    fn incident_core_facts_follow_the_harm() {
+        let facts = |extra: &str| {
+            let text = format!(r#"{{"title": "T", "victim": {{"org_type": "outpatient_clinic", "country": "FR"}}, "sources": [{{"url": "https://news.example/a", "publisher": "News"}}]{extra}}}"#);
+            core_facts(&IncidentDraft::from_json(&text).unwrap())
+        };
+        assert_eq!(facts("").determination, "suspected", "nothing known");
+        assert_eq!(facts(r#", "attack_types": ["unknown"]"#).determination, "suspected");
+        let f = facts(r#", "attack_types": ["data_theft", "phishing"], "discovery_method": "external", "harm": {"individuals_affected": {"value": 1200, "source": "https://news.example/a", "as_of": "2026-01-01"}, "appointments_cancelled": {"value": 30, "source": "https://news.example/a", "as_of": "2026-01-01"}}"#);
+        assert_eq!(f, IncidentCoreFacts { determination: "confirmed", criticality: Some(40), incident_types: vec!["data-exfiltration"], individuals_affected: Some(1200), detection_methods: vec!["external-notification"] });
+        let f = facts(r#", "harm": {"individuals_affected": {"value": 1200, "source": "https://news.example/a", "as_of": "2026-01-01", "at_least": true}}"#);
+        assert_eq!((f.determination, f.criticality, f.individuals_affected), ("confirmed", None, None), "a lower bound is no entity count");
     }
 }

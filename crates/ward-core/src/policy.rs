@@ -173,9 +173,18 @@ fn hidden() -> Decision {
     Decision::Deny { hide: true, reason: "not found" }
 }
 
-/// The policy. Pure and total: every (principal, action, resource) has an answer.
+/// The policy. Pure and total: every (principal, action, resource) has an answer. Incident
+/// reads are decided with the principal's own scope ([`ReadScope::for_principal`], which knows
+/// no TLP:AMBER client relation); servers that hold the request's full scope call
+/// [`decide_in_scope`] for incidents, so a client that may read an incident is told why it may
+/// not change it (403) instead of a 404.
 pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Decision {
-    let scope = ReadScope::for_principal(principal);
+    decide_in_scope(&ReadScope::for_principal(principal), principal, action, resource)
+}
+
+/// [`decide`] with the reader's scope as built by the server (the principal's scope plus the
+/// organisations that named its organisation as a client). `scope` must belong to `principal`.
+pub fn decide_in_scope(scope: &ReadScope, principal: &Principal, action: Action, resource: Resource) -> Decision {
     let Principal::User { user_id, org_id: my_org, role } = *principal else {
         return match (action, resource) {
             (Action::Read, Resource::Incident { org_id, tlp, created_by }) if scope.allows(org_id, tlp, created_by) => Decision::Allow,
@@ -301,9 +310,14 @@ pub fn decide(principal: &Principal, action: Action, resource: Resource) -> Deci
 
 /// What incident data a principal may read, in a form both [`ReadScope::allows`] and the
 /// store's SQL use. TLP 2.0: CLEAR public; GREEN the community (any signed-in member);
-/// AMBER and AMBER+STRICT the owning organisation; RED the recorder and the owning
-/// organisation's administrators (its named recipients).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// AMBER the owning organisation and the organisations it named as its clients
+/// ([`ReadScope::amber_client_of`]); AMBER+STRICT the owning organisation only; RED the
+/// recorder and the owning organisation's administrators (its named recipients).
+///
+/// [`ReadScope::for_principal`] knows only the principal; the client relation lives in the
+/// database, so servers build scopes with the store's `read_scope` (which fills in
+/// `amber_client_of` on every request). A scope without it is stricter, never looser.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadScope {
     /// The local operator: the `ward` CLI run on the database host, who can read the database
     /// file anyway. Never derived from a network principal.
@@ -313,12 +327,15 @@ pub struct ReadScope {
     pub user_id: Option<UserId>,
     /// Sees TLP:RED items of its own organisation recorded by others.
     pub red_recipient: bool,
+    /// The organisations that named this scope's organisation as a client: their TLP:AMBER
+    /// (never AMBER+STRICT or RED) items are visible to it. Sorted, without duplicates.
+    pub amber_client_of: Vec<OrgId>,
 }
 
 impl ReadScope {
-    pub const PUBLIC: ReadScope = ReadScope { operator: false, signed_in: false, org_id: None, user_id: None, red_recipient: false };
+    pub const PUBLIC: ReadScope = ReadScope { operator: false, signed_in: false, org_id: None, user_id: None, red_recipient: false, amber_client_of: Vec::new() };
     /// See [`ReadScope::operator`].
-    pub const LOCAL_OPERATOR: ReadScope = ReadScope { operator: true, signed_in: true, org_id: None, user_id: None, red_recipient: false };
+    pub const LOCAL_OPERATOR: ReadScope = ReadScope { operator: true, signed_in: true, org_id: None, user_id: None, red_recipient: false, amber_client_of: Vec::new() };
 
     pub fn for_principal(p: &Principal) -> ReadScope {
         match *p {
@@ -329,8 +346,22 @@ impl ReadScope {
                 org_id: Some(org_id),
                 user_id: Some(user_id),
                 red_recipient: role.is_admin(),
+                amber_client_of: Vec::new(),
             },
         }
+    }
+
+    /// This scope with the organisations that named its organisation as a client (ignored for
+    /// a scope without an organisation; the organisation itself is dropped).
+    pub fn with_amber_client_of(mut self, mut owners: Vec<OrgId>) -> ReadScope {
+        if self.org_id.is_none() {
+            return self;
+        }
+        owners.retain(|o| Some(*o) != self.org_id);
+        owners.sort();
+        owners.dedup();
+        self.amber_client_of = owners;
+        self
     }
 
     pub fn allows(&self, owner: OrgId, tlp: Tlp, created_by: Option<UserId>) -> bool {
@@ -341,7 +372,8 @@ impl ReadScope {
         match tlp {
             Tlp::Clear => true,
             Tlp::Green => self.signed_in,
-            Tlp::Amber | Tlp::AmberStrict => own,
+            Tlp::Amber => own || (self.org_id.is_some() && self.amber_client_of.contains(&owner)),
+            Tlp::AmberStrict => own,
             Tlp::Red => own && (self.red_recipient || (created_by.is_some() && created_by == self.user_id)),
         }
     }
@@ -377,6 +409,19 @@ mod tests {
             let got: Vec<bool> = Tlp::ALL.iter().map(|t| read(p, *t)).collect();
             assert_eq!(got, expected, "{p:?}");
         }
+    }
+
+    #[test]
+    fn amber_reaches_named_clients_but_never_strict_or_red() {
+        let (org_a, org_b, org_c) = (OrgId::from_uuid(id(1)), OrgId::from_uuid(id(2)), OrgId::from_uuid(id(3)));
+        let admin_b = Principal::User { user_id: UserId::from_uuid(id(13)), org_id: org_b, role: Role::OrgAdmin };
+        let client = ReadScope::for_principal(&admin_b).with_amber_client_of(vec![org_a, org_a, org_b]);
+        assert_eq!(client.amber_client_of, vec![org_a], "deduplicated, own organisation dropped");
+        let got: Vec<bool> = Tlp::ALL.iter().map(|t| client.allows(org_a, *t, None)).collect();
+        assert_eq!(got, [true, true, true, false, false], "CLEAR, GREEN, AMBER yes; AMBER+STRICT, RED no");
+        assert!(!client.allows(org_c, Tlp::Amber, None), "only the organisations that named it");
+        assert!(!ReadScope::for_principal(&admin_b).allows(org_a, Tlp::Amber, None), "no client relation, no AMBER");
+        assert_eq!(ReadScope::PUBLIC.with_amber_client_of(vec![org_a]).amber_client_of, vec![], "anonymous is nobody's client");
     }
 
     #[test]

@@ -21,7 +21,8 @@ impl Tlp {
 
     /// Whether information at this level may be sent to another organisation's community (a
     /// remote TAXII collection others read): CLEAR and GREEN may; AMBER, AMBER+STRICT and RED
-    /// are limited to the organisation (and named recipients) and never leave by push.
+    /// are limited to the organisation (AMBER also to its named clients on this instance;
+    /// RED to named recipients) and never leave by push.
     /// Unmarked objects count as GREEN, as everywhere in ward.
     pub fn may_leave_organisation(level: Option<Tlp>) -> bool {
         matches!(level.unwrap_or(Tlp::Green), Tlp::Clear | Tlp::Green)

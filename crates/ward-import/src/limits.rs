@@ -3,6 +3,9 @@
 
 /// Largest single JSON record (a VERIS incident, a JSON line, an array element), in bytes.
 pub const MAX_JSON_RECORD_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest MISP record read at once: one event of an event list or JSON-lines file, or a whole
+/// document that is not a list (`{"Event": …}`, `{"response": […]}`).
+pub const MAX_MISP_RECORD_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest CSV record (one row, embedded newlines included), in bytes.
 pub const MAX_CSV_RECORD_BYTES: u64 = 1024 * 1024;
 /// Most fields in one CSV row.

@@ -1,8 +1,14 @@
 //! MISP event JSON → STIX 2.1 objects, for `ward misp import`.
 //!
 //! Accepted shapes: `{"Event": …}`, an unwrapped event, `{"response": [{"Event": …}, …]}`, a
-//! list of events, and an attribute collection `{"response": {"Attribute": […]}}`. Attributes
-//! are read at the top level and inside MISP objects.
+//! list of events, JSON lines of events, and an attribute collection
+//! `{"response": {"Attribute": […]}}`. Attributes are read at the top level and inside MISP
+//! objects.
+//!
+//! [`stream_misp`] reads a file event by event (a list's elements and JSON lines one at a
+//! time), so memory is bounded by the largest record ([`crate::limits::MAX_MISP_RECORD_BYTES`]:
+//! one event, or a whole document that is not a list); [`misp_to_stix`] converts a parsed
+//! document.
 //!
 //! Per event:
 //! - the creator organisation (`Orgc`) becomes an `identity` (deterministic id from its UUID);
@@ -67,6 +73,56 @@ pub fn misp_to_stix(doc: &Value) -> Result<(Vec<Value>, MispReport), MispError> 
         convert_event(event, &mut out, &mut report);
     }
     Ok((out, report))
+}
+
+/// Reads MISP JSON from `reader` record by record and converts each event as soon as it has
+/// been read: `on_objects` gets the STIX objects of one event (in the order [`misp_to_stix`]
+/// gives them) and returns false to stop. A record that cannot be read (broken JSON, over
+/// [`crate::limits::MAX_MISP_RECORD_BYTES`]) ends the file with an error naming it; events
+/// converted before it have been handed over.
+pub fn stream_misp(reader: &mut dyn std::io::Read, file: &str, on_objects: &mut dyn FnMut(Vec<Value>) -> bool) -> Result<MispReport, MispError> {
+    let mut report = MispReport::default();
+    let mut failure: Option<MispError> = None;
+    let mut stopped = false;
+    let flow = crate::input::for_each_json_record(reader, file, crate::limits::MAX_MISP_RECORD_BYTES, &mut |item| {
+        let at = match item.line {
+            Some(line) => format!("record {} (line {line})", item.index),
+            None => format!("record {}", item.index),
+        };
+        let stop = || Err(crate::ImportError::Format { path: String::new(), reason: String::new() });
+        let doc = match item.value {
+            Ok(v) => v,
+            Err(reason) => {
+                failure = Some(MispError(format!("{at}: {reason}")));
+                return stop();
+            }
+        };
+        let list = match events(&doc) {
+            Ok(list) => list,
+            Err(e) => {
+                failure = Some(MispError(format!("{at}: {e}")));
+                return stop();
+            }
+        };
+        for event in list {
+            let mut out = Vec::new();
+            convert_event(event, &mut out, &mut report);
+            if !on_objects(out) {
+                stopped = true;
+                return stop();
+            }
+        }
+        Ok(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    match flow {
+        Err(_) if stopped => Ok(report),
+        Err(e) => Err(MispError(e.to_string())),
+        Ok(()) if report.n_events == 0 => Err(MispError("no MISP event or attribute found (expected Event, Attribute or response)".into())),
+        Ok(()) => Ok(report),
+    }
 }
 
 fn unwrap_event(v: &Value) -> Option<&Value> {
@@ -367,6 +423,33 @@ mod tests {
         let g = by_id("grouping--5a0a9aa9-23a4-4607-b6df-41a9950d210f");
         assert_eq!(g["object_refs"].as_array().unwrap().len(), 5);
         assert_eq!(by_id(g["created_by_ref"].as_str().unwrap())["name"], "CIRCL");
+    }
+
+    #[test]
+    fn streaming_gives_the_same_objects_event_by_event() {
+        let event = |n: u32| json!({"Event": {"uuid": format!("5e1c0000-0000-4000-8000-{n:012}"), "info": format!("event {n}"), "timestamp": "1700000000",
+            "Attribute": [{"uuid": format!("6e1c0000-0000-4000-8000-{n:012}"), "type": "domain", "value": format!("bad{n}.example"), "to_ids": true, "timestamp": "1700000000"}]}});
+        let list = json!([event(1), event(2), event(3)]);
+        let (whole, whole_report) = misp_to_stix(&list).unwrap();
+        for text in [list.to_string(), format!("{}\n{}\n{}\n", event(1), event(2), event(3)), json!({"response": [event(1), event(2), event(3)]}).to_string()] {
+            let mut got = Vec::new();
+            let mut calls = 0;
+            let report = stream_misp(&mut text.as_bytes(), "events.json", &mut |objects| {
+                calls += 1;
+                got.extend(objects);
+                true
+            })
+            .unwrap();
+            assert_eq!(got, whole);
+            assert_eq!(report, whole_report);
+            assert_eq!(calls, 3, "one call per event");
+        }
+        let broken = format!("[{}, {{\"Event\": ", event(1));
+        let mut got = 0;
+        let e = stream_misp(&mut broken.as_bytes(), "broken.json", &mut |o| { got += o.len(); true }).unwrap_err();
+        assert!(got > 0, "the first event was handed over");
+        assert!(e.0.starts_with("record 2") && e.0.contains("not valid JSON"), "{e}");
+        assert!(stream_misp(&mut "{\"nothing\": 1}".as_bytes(), "x.json", &mut |_| true).is_err());
     }
 
     #[test]

@@ -8,14 +8,17 @@
 //! are normalised to the OASIS TLP 2.0 marking definitions ([`tlp`]). The patterning language
 //! has a complete parser ([`pattern`]). Every input has a limit ([`limits`]).
 //!
-//! This crate depends on no other ward crate and does no IO.
+//! This crate depends on no other ward crate and does no IO ([`stream`] reads a reader its
+//! caller opened).
 
 pub mod bundle;
 pub mod error;
 pub mod ident;
+pub mod incident_core;
 pub mod limits;
 pub mod object;
 pub mod pattern;
+pub mod stream;
 pub mod taxii;
 pub mod timestamp;
 pub mod tlp;
@@ -24,5 +27,7 @@ pub mod upgrade;
 pub use bundle::{parse_bundle, ParsedBundle};
 pub use error::{StixError, StixErrors};
 pub use ident::StixId;
+pub use incident_core::{IncidentCore, INCIDENT_CORE_EXTENSION_ID};
 pub use object::StixObject;
+pub use stream::{stream_document, StreamSummary};
 pub use tlp::TlpLevel;

@@ -382,6 +382,7 @@ fn validate_type(ty: &str, map: &Map<String, Value>, errors: &mut StixErrors) {
                 }
             }
         }
+        "incident" => crate::incident_core::validate_incident(map, errors),
         "marking-definition" => {
             let has_definition = map.contains_key("definition_type") || map.contains_key("definition");
             let has_extension = map.contains_key("extensions");

@@ -222,6 +222,10 @@ pub(crate) fn push_scope(sql: &mut Sql, scope: &ReadScope) {
     if let Some(org) = scope.org_id {
         let o = sql.param(org.to_string());
         sql.push(&format!(" OR (i.org_id = {o} AND i.tlp IN ('amber', 'amber+strict'))"));
+        if !scope.amber_client_of.is_empty() {
+            let owners: Vec<String> = scope.amber_client_of.iter().map(|c| sql.param(c.to_string())).collect();
+            sql.push(&format!(" OR (i.tlp = 'amber' AND i.org_id IN ({}))", owners.join(", ")));
+        }
         if scope.red_recipient {
             sql.push(&format!(" OR (i.org_id = {o} AND i.tlp = 'red')"));
         } else if let Some(user) = scope.user_id {

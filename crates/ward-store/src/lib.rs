@@ -7,6 +7,7 @@
 
 mod accounts;
 mod actors;
+mod clients;
 mod culture;
 mod exercises;
 pub mod chain;
@@ -31,6 +32,7 @@ pub use error::StoreError;
 pub use tracer::{rollup_answers, Dimension, GroupCount, ImportItem, LinkedRecord, Totals, Upsert, MAX_IMPORT_BATCH};
 pub use obligations::{obligation_digest, NewObligation, ObligationEvent, ObligationEventKind, ObligationFilter, Reevaluated, ReportingLog, StoredEvaluations, ReportingProfile, StoredObligation, MAX_OBLIGATION_ROWS};
 pub use sharing::{object_visible, Added, Collection, CollectionAccess, NewCollection, NewStixObject, ObjectFilter, ObjectPage, StoredStatus, StoredStixObject, VersionSelector, MAX_MATCH_VALUES, MAX_OBJECTS_PAGE};
+pub use clients::OrgClient;
 pub use groups::{CollectionGrant, SharingGroup, MAX_GROUP_NAME_CHARS};
 pub use sightings::{NewSighting, SightingAggregate, MAX_SIGHTINGS_PER_REPORT, MAX_SIGHTING_AGGREGATES};
 pub use incidents::{HarmFigure, Cursor, IncidentFilter, IncidentPage, IncidentRecord, VersionInfo, VersionRecord, MAX_PAGE_SIZE, MAX_SEARCH_CHARS};

@@ -159,6 +159,10 @@ pub(crate) fn push_object_visibility(sql: &mut Sql, scope: &ReadScope, alias: &s
     if let Some(org) = scope.org_id {
         let o = sql.param(org.to_string());
         clauses.push(format!("({alias}.owner_org_id = {o} AND ({alias}.tlp = 'amber' OR {alias}.tlp = 'amber+strict'))"));
+        if !scope.amber_client_of.is_empty() {
+            let owners: Vec<String> = scope.amber_client_of.iter().map(|c| sql.param(c.to_string())).collect();
+            clauses.push(format!("({alias}.tlp = 'amber' AND {alias}.owner_org_id IN ({}))", owners.join(", ")));
+        }
         if scope.red_recipient {
             clauses.push(format!("({alias}.owner_org_id = {o} AND {alias}.tlp = 'red')"));
         } else if let Some(user) = scope.user_id {

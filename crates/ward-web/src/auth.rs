@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use ward_core::Principal;
+use ward_core::{Principal, ReadScope};
 use ward_store::{Session, User};
 
 use crate::error::ApiError;
@@ -102,13 +102,17 @@ pub enum Via {
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub principal: Principal,
+    /// What the principal may read: built by [`resolve`] with `Store::read_scope` on every
+    /// request (so the TLP:AMBER client relation is current); handlers read through this,
+    /// never through a scope of their own.
+    pub scope: ReadScope,
     pub user: Option<User>,
     pub via: Via,
 }
 
 impl Auth {
     pub fn anonymous() -> Auth {
-        Auth { principal: Principal::Anonymous, user: None, via: Via::Anonymous }
+        Auth { principal: Principal::Anonymous, scope: ReadScope::PUBLIC, user: None, via: Via::Anonymous }
     }
     /// The signed-in user, or 401.
     pub fn require_user(&self) -> Result<&User, ApiError> {
@@ -150,14 +154,14 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
         match scheme.to_ascii_lowercase().as_str() {
             "bearer" | "token" => match state.store.user_for_token(&hash_secret(credentials.trim()), now).await {
-                Ok(Some(user)) => Auth { principal: user.principal(), user: Some(user), via: Via::Token },
+                Ok(Some(user)) => Auth { principal: user.principal(), scope: ReadScope::PUBLIC, user: Some(user), via: Via::Token },
                 Ok(None) => return reject("the API token is unknown, expired or revoked"),
                 Err(e) => return ApiError::from(e).into_response(),
             },
             // Basic only on TAXII: browsers replay cached Basic credentials cross-site, and
             // TAXII writes need a media type no cross-site form can send.
             "basic" if taxii => match basic_user(&state, credentials.trim()).await {
-                Ok(Some(user)) => Auth { principal: user.principal(), user: Some(user), via: Via::Token },
+                Ok(Some(user)) => Auth { principal: user.principal(), scope: ReadScope::PUBLIC, user: Some(user), via: Via::Token },
                 Ok(None) => return reject("the e-mail address or password is wrong"),
                 Err(e) => return ApiError::from(e).into_response(),
             },
@@ -165,15 +169,20 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     } else if let Some(sid) = cookie_value(headers, SESSION_COOKIE) {
         match state.store.session(&hash_secret(sid), now).await {
-            Ok(Some(session)) => Auth { principal: session.user.principal(), user: Some(session.user.clone()), via: Via::Session(session) },
+            Ok(Some(session)) => Auth { principal: session.user.principal(), scope: ReadScope::PUBLIC, user: Some(session.user.clone()), via: Via::Session(session) },
             Ok(None) => Auth::anonymous(),
             Err(e) => return ApiError::from(e).into_response(),
         }
     } else {
         Auth::anonymous()
     };
+    let mut auth = auth;
     if let Some(user) = &auth.user {
         tracing::Span::current().record("user.id", tracing::field::display(user.id));
+        auth.scope = match state.store.read_scope(&auth.principal).await {
+            Ok(scope) => scope,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
     }
     req.extensions_mut().insert(auth);
     next.run(req).await

@@ -2,7 +2,8 @@
 //! STIX 2.1 with standard properties only (no custom properties, so stix2-validator's strict
 //! mode accepts it) — an `identity` for the generalised victim (sector healthcare) `located-at`
 //! a `location` (its country), and an `incident` (attack types as labels, month and figures in
-//! the description) `related-to` that identity — marked TLP:GREEN (community) or TLP:CLEAR
+//! the description, and the STIX Incident Core Extension with what ward knows: determination,
+//! criticality, incident types, impacted entity counts) `related-to` that identity — marked TLP:GREEN (community) or TLP:CLEAR
 //! (public), stored in a TAXII collection the promoter's organisation may write. The original
 //! incident is not changed and stays at its own TLP.
 //!
@@ -14,8 +15,8 @@
 use jiff::Timestamp;
 use serde_json::{json, Value};
 use ward_core::anonymise::{anonymise, AnonymisedIncident, Audience};
-use ward_core::policy::{decide, Action, Decision, Resource};
-use ward_core::{IncidentId, Principal, ReadScope};
+use ward_core::policy::{Action, Decision, Resource};
+use ward_core::{IncidentId, Principal};
 use ward_store::{Collection, IncidentRecord, Store, StoreError};
 
 use crate::error::ApiError;
@@ -70,6 +71,7 @@ pub fn promotion_objects(r: &IncidentRecord, a: &AnonymisedIncident, now: Timest
     if !a.attack_types.is_empty() {
         incident["labels"] = json!(a.attack_types);
     }
+    incident["extensions"] = json!({ ward_stix::INCIDENT_CORE_EXTENSION_ID: incident_core(a).to_value() });
     let relationship = |what: &str, ty: &str, source: &str, target: &str, description: &str| {
         json!({
             "type": "relationship", "spec_version": "2.1", "id": derived_id("relationship", r.id, what), "created": created, "modified": modified,
@@ -91,6 +93,22 @@ pub fn promotion_objects(r: &IncidentRecord, a: &AnonymisedIncident, now: Timest
     ]
 }
 
+/// The STIX Incident Core Extension of a promoted incident, from what ward knows
+/// (`ward_core::anonymise::IncidentCoreFacts` documents the mapping).
+pub fn incident_core(a: &AnonymisedIncident) -> ward_stix::IncidentCore {
+    use ward_stix::incident_core::{Determination, IncidentCore};
+    let determination = if a.core.determination == "confirmed" { Determination::Confirmed } else { Determination::Suspected };
+    let mut core = IncidentCore::new(determination, "open");
+    core.criticality = a.core.criticality;
+    core.incident_types = a.core.incident_types.iter().map(|t| (*t).to_owned()).collect();
+    core.detection_methods = a.core.detection_methods.iter().map(|t| (*t).to_owned()).collect();
+    if let Some(n) = a.core.individuals_affected {
+        core.impacted_entity_counts.insert("individual".into(), n);
+    }
+    core.impacted_entity_counts.insert("organization".into(), 1);
+    core
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
@@ -98,8 +116,9 @@ fn capitalised(s: &str) -> String {
 
 /// The incident, if `principal` may promote it (may change it); else NotFound / Forbidden.
 pub async fn promotable(store: &Store, principal: &Principal, id: IncidentId) -> Result<IncidentRecord, ApiError> {
-    let r = store.get_incident(id, &ReadScope::for_principal(principal)).await?;
-    match decide(principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
+    let scope = store.read_scope(principal).await?;
+    let r = store.get_incident(id, &scope).await?;
+    match ward_core::policy::decide_in_scope(&scope, principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
         Decision::Allow => Ok(r),
         Decision::Deny { hide: true, .. } => Err(ApiError::NotFound),
         Decision::Deny { .. } => Err(ApiError::Forbidden("only analysts and administrators of the owning organisation may share this incident")),
@@ -108,7 +127,7 @@ pub async fn promotable(store: &Store, principal: &Principal, id: IncidentId) ->
 
 /// The collections `principal`'s organisation may write.
 pub async fn writable_collections(store: &Store, principal: &Principal) -> Result<Vec<Collection>, StoreError> {
-    let scope = ReadScope::for_principal(principal);
+    let scope = store.read_scope(principal).await?;
     Ok(store.list_collections(&scope, None).await?.into_iter().filter(|(_, access)| access.can_write).map(|(c, _)| c).collect())
 }
 

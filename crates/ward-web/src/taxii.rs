@@ -140,7 +140,7 @@ fn admit(auth: &Auth, headers: &HeaderMap) -> Result<ReadScope, TaxiiFailure> {
             return Err(TaxiiFailure::new(StatusCode::NOT_ACCEPTABLE, "Not acceptable", format!("this server answers {TAXII_MEDIA_TYPE}")));
         }
     }
-    Ok(ReadScope::for_principal(&auth.principal))
+    Ok(auth.scope.clone())
 }
 
 fn taxii_json(status: StatusCode, body: String, date_range: Option<(&str, &str)>) -> Response {

@@ -50,8 +50,8 @@ pub async fn run(args: WardMatchArgs) -> anyhow::Result<i32> {
     let report = match &args.report {
         Some(url) => {
             let token = std::env::var("WARD_TOKEN").map_err(|_| anyhow::anyhow!("--report needs the API token in WARD_TOKEN"))?;
-            if !url.starts_with("http://") {
-                bail!("--report: {url:?}: only http:// URLs are supported in this build (no TLS client is linked; put a TLS-terminating proxy on loopback for an https server)");
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("--report: {url:?} must be an http:// or https:// URL (https is verified against the system's trust store)");
             }
             Some((url.trim_end_matches('/').to_owned(), token))
         }
@@ -78,7 +78,7 @@ async fn indicators_from_store(args: &WardMatchArgs) -> anyhow::Result<Vec<Indic
     let email: ward_core::text::Email = email.parse().map_err(|e| anyhow::anyhow!("--as: {e}"))?;
     let store = args.db.open().await?;
     let user = store.user_by_email(&email).await.map_err(|_| anyhow::anyhow!("--as: no ward user {email}"))?;
-    let scope = ward_core::ReadScope::for_principal(&user.principal());
+    let scope = store.read_scope(&user.principal()).await?;
     let filter = ward_store::ObjectFilter { types: vec!["indicator".into()], ..Default::default() };
     let mut out = Vec::new();
     let (mut n_objects, mut n_skipped, mut n_not_matchable) = (0u64, 0u64, 0u64);

@@ -60,6 +60,15 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
+/// A progress bar over `len` bytes on stderr when it is a terminal (hidden otherwise).
+pub fn progress_bytes(len: u64, message: &'static str) -> indicatif::ProgressBar {
+    let bar = progress(len, message);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})") {
+        bar.set_style(style);
+    }
+    bar
+}
+
 pub fn progress(len: u64, message: &'static str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {

@@ -1,6 +1,6 @@
 //! `ward sharing …`: sharing groups (named sets of organisations) and their grants on TAXII
-//! collections, run on the database host as the local operator (the web page `/sharing` does
-//! the same for the instance administrator).
+//! collections, and each organisation's TLP:AMBER clients, run on the database host as the
+//! local operator (the web page `/sharing` does the same for administrators).
 
 use anyhow::{anyhow, bail};
 use ward_store::MAX_GROUP_NAME_CHARS;
@@ -50,7 +50,15 @@ pub enum SharingCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// List groups with their members.
+    /// Name an organisation a client of another: the client then reads the organisation's
+    /// TLP:AMBER objects and incidents (never AMBER+STRICT or RED) on this instance.
+    ///
+    /// Example: ward sharing add-client --org "Health ISAC" --client "Hospital C"
+    AddClient(ClientArgs),
+    /// Remove a client (its access to the organisation's TLP:AMBER ends on its next request).
+    RemoveClient(ClientArgs),
+    /// List groups with their members, then every organisation's TLP:AMBER clients
+    /// (`--json`: `{"groups": [...], "clients": [...]}`).
     List {
         #[arg(long)]
         json: bool,
@@ -59,6 +67,16 @@ pub enum SharingCommand {
     },
 }
 
+/// `--org` names `--client` (names or ids).
+#[derive(clap::Args, Debug)]
+pub struct ClientArgs {
+    #[arg(long)]
+    org: String,
+    #[arg(long)]
+    client: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
 
 pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
     match cmd {
@@ -104,11 +122,29 @@ pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
             eprintln!("{group} on {collection}: {}", match (read, write) { (false, false) => "grant revoked", (true, false) => "read", (false, true) => "write", (true, true) => "read and write" });
             Ok(0)
         }
+        SharingCommand::AddClient(ClientArgs { org, client, db }) => {
+            let store = db.open().await?;
+            let (org_id, client_id) = (super::resolve_org(&store, &org).await?, super::resolve_org(&store, &client).await?);
+            let new = match store.add_org_client(org_id, client_id, jiff::Timestamp::now()).await {
+                Err(ward_store::StoreError::Invalid { field, reason }) => bail!("--{field}: {reason}"),
+                other => other?,
+            };
+            eprintln!("{client}: {} of {org}", if new { "now a TLP:AMBER client" } else { "already a client" });
+            Ok(0)
+        }
+        SharingCommand::RemoveClient(ClientArgs { org, client, db }) => {
+            let store = db.open().await?;
+            let (org_id, client_id) = (super::resolve_org(&store, &org).await?, super::resolve_org(&store, &client).await?);
+            let was = store.remove_org_client(org_id, client_id).await?;
+            eprintln!("{client}: {} of {org}", if was { "no longer a client" } else { "was not a client" });
+            Ok(0)
+        }
         SharingCommand::List { json, db } => {
             let store = db.open().await?;
             let groups = store.list_sharing_groups().await?;
+            let clients = store.list_org_clients(None).await?;
             if json {
-                print_json(&groups)?;
+                print_json(&serde_json::json!({ "groups": groups, "clients": clients }))?;
             } else {
                 for g in &groups {
                     let mut names = Vec::new();
@@ -116,6 +152,11 @@ pub async fn run(cmd: SharingCommand) -> anyhow::Result<u8> {
                         names.push(store.get_org(*m).await.map_or_else(|_| m.to_string(), |o| o.name.to_string()));
                     }
                     println!("{}\t{}\t{}", g.id, g.name, names.join(", "));
+                }
+                for c in &clients {
+                    let org = store.get_org(c.org_id).await.map_or_else(|_| c.org_id.to_string(), |x| x.name.to_string());
+                    let client = store.get_org(c.client_org_id).await.map_or_else(|_| c.client_org_id.to_string(), |x| x.name.to_string());
+                    println!("client\t{org}\t{client}");
                 }
             }
             Ok(0)

@@ -2,7 +2,11 @@
 //! TAXII 2.1 server) into a local collection, on behalf of the local collection's owner.
 //!
 //! The remote decides what the pulling account may see (ward's remote applies TLP 2.0 and
-//! collection permissions), so nothing the account may not read ever arrives. Every object is
+//! collection permissions), so nothing the account may not read ever arrives. Of what arrives,
+//! only what [`ward_core::Tlp::may_leave_organisation`] allows (CLEAR, GREEN, unmarked) is
+//! stored: an account whose organisation is a TLP:AMBER client of the source's owner reads
+//! that owner's AMBER objects on the source, but ward never carries AMBER, AMBER+STRICT or RED
+//! from one instance to another (they are counted as `withheld_by_tlp`). Every object is
 //! validated with ward-stix; TLP 1.0 markings are normalised. Progress (the remote's
 //! `X-TAXII-Date-Added-Last`) is saved after each stored page, so an interrupted pull resumes
 //! with `added_after` and re-pulls at most one page (idempotently).
@@ -11,7 +15,9 @@
 //! under the remote API root's `max_content_length`. Only CLEAR, GREEN and unmarked objects
 //! leave ([`ward_core::Tlp::may_leave_organisation`]); the position (the local `date_added` of
 //! the last object the remote accepted) is saved after each page, so a push resumes.
-//! Plain `http://` only in this build (no TLS client is linked yet).
+//! `https://` peers are verified with rustls against the operating system's trust store plus
+//! `--ca-cert FILE` (PEM, one or more certificates) for a private CA; an untrusted certificate
+//! is refused with an error saying so (there is no option to skip verification).
 
 use std::time::Duration;
 
@@ -45,6 +51,9 @@ pub enum SyncCommand {
         /// Remote account e-mail for HTTP Basic (password from stdin).
         #[arg(long)]
         user: Option<String>,
+        /// PEM file with the CA certificate(s) of an https peer, besides the system's.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -68,6 +77,9 @@ pub enum SyncCommand {
         /// Largest request body to send (default and ceiling: the remote's max_content_length).
         #[arg(long, value_name = "BYTES")]
         chunk_bytes: Option<u64>,
+        /// PEM file with the CA certificate(s) of an https peer, besides the system's.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -96,23 +108,60 @@ impl Auth {
     }
 }
 
-pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
-    let (from, into, user, json, db) = match cmd {
-        SyncCommand::Pull { from, into, user, json, db } => (from, into, user, json, db),
-        SyncCommand::Push { from, to, user, chunk_bytes, json, db } => return push(from, to, user, chunk_bytes, json, db).await,
-    };
-    if !from.starts_with("http://") {
-        bail!("--from: only http:// URLs are supported in this build (put a TLS-terminating proxy on loopback for https peers)");
+/// Refuses anything but an http(s) URL.
+fn check_url(flag: &str, url: &str) -> anyhow::Result<()> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("{flag}: {url:?} must be an http:// or https:// URL");
     }
+    Ok(())
+}
+
+/// The HTTP client: rustls with the system's trust anchors, plus `ca_cert`'s certificates.
+fn http_client(ca_cert: Option<&std::path::Path>) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).use_rustls_tls();
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).with_context(|| format!("--ca-cert: reading {}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| anyhow::anyhow!("--ca-cert: {}: not PEM certificates: {e}", path.display()))?;
+        if certs.is_empty() {
+            bail!("--ca-cert: {}: no certificate in it (expected PEM `BEGIN CERTIFICATE` blocks)", path.display());
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    Ok(builder.build()?)
+}
+
+/// A failed request, with an untrusted TLS certificate said plainly.
+fn send_error(what: &str, e: reqwest::Error) -> anyhow::Error {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    let detail = chain.last().cloned().unwrap_or_default();
+    if chain.iter().any(|m| m.contains("certificate") || m.contains("UnknownIssuer")) {
+        return anyhow::anyhow!("{what}: the server's TLS certificate is not trusted ({detail}); if it is signed by a private CA, give that CA with --ca-cert FILE");
+    }
+    anyhow::anyhow!("{what}: {}", chain.join(": "))
+}
+
+pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
+    let (from, into, user, ca_cert, json, db) = match cmd {
+        SyncCommand::Pull { from, into, user, ca_cert, json, db } => (from, into, user, ca_cert, json, db),
+        SyncCommand::Push { from, to, user, chunk_bytes, ca_cert, json, db } => return push(from, to, user, chunk_bytes, ca_cert, json, db).await,
+    };
+    check_url("--from", &from)?;
     let base = format!("{}/", from.trim_end_matches('/'));
     let store = db.open().await?;
     let Some((local, _)) = store.list_collections(&ReadScope::LOCAL_OPERATOR, None).await?.into_iter().find(|(c, _)| c.id == into) else {
         bail!("--into: no local collection {into} (see ward taxii list-collections)");
     };
     let auth = credentials(user)?;
-    let client = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).build()?;
+    let client = http_client(ca_cert.as_deref())?;
     let mut position = store.sync_position(&local.id, &base).await?;
-    let (mut pulled, mut added, mut rejected, mut pages) = (0usize, 0usize, 0usize, 0usize);
+    let (mut pulled, mut added, mut rejected, mut pages, mut withheld) = (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut next: Option<String> = None;
     loop {
         let mut query: Vec<(&str, String)> = vec![("limit", SYNC_PAGE.to_string()), ("match[version]", "all".into())];
@@ -123,7 +172,7 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
             query.push(("next", n.clone()));
         }
         let req = client.get(format!("{base}objects/")).query(&query).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE);
-        let resp = auth.apply(req).send().await.with_context(|| format!("GET {base}objects/"))?;
+        let resp = auth.apply(req).send().await.map_err(|e| send_error(&format!("GET {base}objects/"), e))?;
         let status = resp.status();
         let last_added = resp.headers().get("x-taxii-date-added-last").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = resp.bytes().await?;
@@ -140,7 +189,14 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
         let mut good = Vec::new();
         for r in &parsed.objects {
             match r {
-                Ok(o) => good.push(ward_web::taxii::new_stix_object(o)),
+                Ok(o) => {
+                    let o = ward_web::taxii::new_stix_object(o);
+                    if ward_core::Tlp::may_leave_organisation(o.tlp) {
+                        good.push(o);
+                    } else {
+                        withheld += 1;
+                    }
+                }
                 Err(e) => {
                     rejected += 1;
                     eprintln!("rejected: {e}");
@@ -163,9 +219,9 @@ pub async fn run(cmd: SyncCommand) -> anyhow::Result<u8> {
         }
     }
     if json {
-        print_json(&serde_json::json!({"pages": pages, "pulled": pulled, "added": added, "rejected": rejected, "position": store.sync_position(&local.id, &base).await?}))?;
+        print_json(&serde_json::json!({"pages": pages, "pulled": pulled, "added": added, "withheld_by_tlp": withheld, "rejected": rejected, "position": store.sync_position(&local.id, &base).await?}))?;
     } else {
-        eprintln!("{pulled} objects pulled in {pages} pages, {added} new, {rejected} rejected");
+        eprintln!("{pulled} objects pulled in {pages} pages, {added} new, {withheld} withheld (TLP:AMBER or stricter never crosses instances), {rejected} rejected");
     }
     Ok(if rejected > 0 { 1 } else { 0 })
 }
@@ -178,10 +234,8 @@ enum Auth {
 /// How many times a pending add-objects status is polled before giving up.
 const STATUS_POLLS: u32 = 60;
 
-async fn push(from: String, to: String, user: Option<String>, chunk_bytes: Option<u64>, json: bool, db: DbArgs) -> anyhow::Result<u8> {
-    if !to.starts_with("http://") {
-        bail!("--to: only http:// URLs are supported in this build (put a TLS-terminating proxy on loopback for https peers)");
-    }
+async fn push(from: String, to: String, user: Option<String>, chunk_bytes: Option<u64>, ca_cert: Option<std::path::PathBuf>, json: bool, db: DbArgs) -> anyhow::Result<u8> {
+    check_url("--to", &to)?;
     let base = format!("{}/", to.trim_end_matches('/'));
     let Some((root_url, _)) = base.split_once("/collections/") else {
         bail!("--to: {base} is not a TAXII collection URL (…/taxii2/ROOT/collections/ID/)");
@@ -192,9 +246,9 @@ async fn push(from: String, to: String, user: Option<String>, chunk_bytes: Optio
         bail!("--from: no local collection {from} (see ward taxii list-collections)");
     };
     let auth = credentials(user)?;
-    let client = reqwest::Client::builder().timeout(SYNC_REQUEST_TIMEOUT).build()?;
+    let client = http_client(ca_cert.as_deref())?;
     // The remote's limit on one request body.
-    let resp = auth.apply(client.get(&root_url).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await.with_context(|| format!("GET {root_url}"))?;
+    let resp = auth.apply(client.get(&root_url).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await.map_err(|e| send_error(&format!("GET {root_url}"), e))?;
     let status = resp.status();
     let text = resp.text().await?;
     if !status.is_success() {
@@ -260,7 +314,7 @@ async fn post_chunk(client: &reqwest::Client, auth: &Auth, base: &str, root_url:
         .apply(client.post(&url).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE).header("Content-Type", ward_stix::taxii::TAXII_MEDIA_TYPE).body(body))
         .send()
         .await
-        .with_context(|| format!("POST {url}"))?;
+        .map_err(|e| send_error(&format!("POST {url}"), e))?;
     let code = resp.status();
     let text = resp.text().await?;
     if code != reqwest::StatusCode::ACCEPTED {
@@ -272,7 +326,7 @@ async fn post_chunk(client: &reqwest::Client, auth: &Auth, base: &str, root_url:
         polls += 1;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let id = status["id"].as_str().context("status without id")?.to_owned();
-        let s = auth.apply(client.get(format!("{root_url}status/{id}/")).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await?;
+        let s = auth.apply(client.get(format!("{root_url}status/{id}/")).header("Accept", ward_stix::taxii::TAXII_MEDIA_TYPE)).send().await.map_err(|e| send_error(&format!("GET {root_url}status/{id}/"), e))?;
         status = s.json().await.context("the remote's status resource is not JSON")?;
     }
     if status["status"] != "complete" {

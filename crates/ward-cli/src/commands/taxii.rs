@@ -1,5 +1,17 @@
-//! `ward taxii …` (collections) and `ward stix import` (bundles into a collection), run on the
-//! database host as the local operator.
+//! `ward taxii …` (collections) and `ward stix import` / `ward misp import` (files into a
+//! collection), run on the database host as the local operator.
+//!
+//! Imports stream: a blocking reader thread parses the file object by object
+//! (`ward_stix::stream_document`, `ward_import::misp::stream_misp`; gzip is decompressed on the
+//! way), validates each object and sends batches of at most [`IMPORT_BATCH`] objects or
+//! [`IMPORT_BATCH_BYTES`] through a bounded channel ([`IMPORT_QUEUE`] batches) to the writer,
+//! which stores each batch in one transaction. Memory is bounded by a few batches whatever the
+//! file size. An invalid object is reported (`objects[i].property: reason`) and skipped, never
+//! written, and makes the exit status 1; an error that makes the rest of the file unreadable
+//! (broken JSON, an object over ward-stix's per-object limit, a wrong bundle header) stops
+//! the file after storing the valid objects read before it, and the message says how many were
+//! stored. Every object counted as added is in a committed transaction (re-importing is
+//! idempotent: an (id, version) already held is not stored twice).
 
 use anyhow::{bail, Context};
 use ward_core::ReadScope;
@@ -7,10 +19,12 @@ use ward_store::{NewCollection, Store};
 
 use super::{print_json, DbArgs};
 
-/// Files larger than this are refused (the bundle is parsed whole; see ward-stix's limits).
-pub const MAX_IMPORT_FILE_BYTES: u64 = ward_stix::limits::MAX_BUNDLE_BYTES as u64;
-/// Objects written per transaction during an import.
-pub const IMPORT_BATCH: usize = 2000;
+/// Most objects written per transaction during an import.
+pub const IMPORT_BATCH: usize = 1000;
+/// Most bytes of object text in one batch (a batch of large objects is cut earlier).
+pub const IMPORT_BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// Batches waiting between the reader thread and the writer.
+pub const IMPORT_QUEUE: usize = 2;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum TaxiiCommand {
@@ -122,20 +136,15 @@ pub async fn run(cmd: TaxiiCommand) -> anyhow::Result<u8> {
     }
 }
 
-/// Reads an import file whole (gzip is decompressed), refusing anything over the bundle limit.
-fn read_import_file(path: &std::path::Path) -> anyhow::Result<String> {
+/// Opens an import file for streaming (gzip is decompressed); `bar` counts the file's bytes.
+fn open_import_file(path: &std::path::Path, bar: &indicatif::ProgressBar) -> anyhow::Result<Box<dyn std::io::Read + Send>> {
     use std::io::Read;
-    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let mut head = [0u8; 2];
-    let gz = std::io::Read::read(&mut &file, &mut head).map(|n| n == 2 && head == [0x1f, 0x8b]).unwrap_or(false);
+    let gz = file.read(&mut head).map(|n| n == 2 && head == [0x1f, 0x8b]).unwrap_or(false);
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let reader: Box<dyn Read> = if gz { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) };
-    let mut bytes = Vec::new();
-    reader.take(MAX_IMPORT_FILE_BYTES + 1).read_to_end(&mut bytes).with_context(|| format!("reading {}", path.display()))?;
-    if bytes.len() as u64 > MAX_IMPORT_FILE_BYTES {
-        bail!("{}: more than {MAX_IMPORT_FILE_BYTES} bytes{}; the limit for one document is {MAX_IMPORT_FILE_BYTES}", path.display(), if gz { " once decompressed" } else { "" });
-    }
-    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.utf8_error().valid_up_to()))
+    let file = bar.wrap_read(file);
+    Ok(if gz { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
 }
 
 /// The local collection `id`, for the local operator.
@@ -147,29 +156,107 @@ async fn local_collection(store: &Store, id: &str) -> anyhow::Result<ward_store:
     }
 }
 
-/// Validates every object of a bundle text and stores the valid ones in `c`; returns
-/// (added, rejected), reporting each rejected object with its path on stderr.
-async fn store_bundle(store: &Store, c: &ward_store::Collection, label: &str, text: &str) -> anyhow::Result<(usize, usize)> {
-    let parsed = ward_stix::parse_bundle(text).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
-    let mut good = Vec::new();
-    let mut rejected = 0;
-    for r in &parsed.objects {
-        match r {
-            Ok(o) => good.push(ward_web::taxii::new_stix_object(o)),
+/// Collects valid objects into batches for the writer; reports and counts invalid ones.
+struct Batcher {
+    tx: tokio::sync::mpsc::Sender<Vec<ward_store::NewStixObject>>,
+    batch: Vec<ward_store::NewStixObject>,
+    bytes: usize,
+    rejected: usize,
+    label: String,
+}
+
+impl Batcher {
+    /// False when the writer has stopped (then the reader stops too).
+    fn push(&mut self, object: Result<ward_stix::StixObject, ward_stix::StixErrors>) -> bool {
+        match object {
+            Ok(o) => {
+                let o = ward_web::taxii::new_stix_object(&o);
+                self.bytes += o.body.len();
+                self.batch.push(o);
+                if self.batch.len() >= IMPORT_BATCH || self.bytes >= IMPORT_BATCH_BYTES {
+                    return self.flush();
+                }
+                true
+            }
             Err(e) => {
-                rejected += 1;
-                eprintln!("{label}: {e}");
+                self.rejected += 1;
+                eprintln!("{}: {e}", self.label);
+                true
             }
         }
     }
-    let bar = super::progress(good.len() as u64, "importing");
-    let mut added = 0;
-    for chunk in good.chunks(IMPORT_BATCH) {
-        added += store.add_stix_objects(&c.id, c.owner_org_id, None, chunk, jiff::Timestamp::now()).await?.len();
-        bar.inc(chunk.len() as u64);
+    fn flush(&mut self) -> bool {
+        self.bytes = 0;
+        self.batch.is_empty() || self.tx.blocking_send(std::mem::take(&mut self.batch)).is_ok()
     }
+}
+
+/// What the reader thread of one file found.
+struct ReadOutcome {
+    rejected: usize,
+    upgraded: Option<ward_stix::upgrade::UpgradeReport>,
+    misp: Option<ward_import::misp::MispReport>,
+}
+
+#[derive(Clone, Copy)]
+enum ImportKind {
+    Stix,
+    Misp,
+}
+
+/// Streams one file into collection `c` (see the module documentation); returns the objects
+/// added and what the reader found.
+async fn import_file(store: &Store, c: &ward_store::Collection, path: &std::path::Path, kind: ImportKind) -> anyhow::Result<(usize, ReadOutcome)> {
+    let label = path.display().to_string();
+    let len = std::fs::metadata(path).with_context(|| format!("reading {label}"))?.len();
+    let bar = super::progress_bytes(len, "importing");
+    let reader = open_import_file(path, &bar)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(IMPORT_QUEUE);
+    let mut batcher = Batcher { tx, batch: Vec::new(), bytes: 0, rejected: 0, label: label.clone() };
+    let reading = tokio::task::spawn_blocking(move || -> Result<ReadOutcome, String> {
+        let mut reader = reader;
+        let mut outcome = ReadOutcome { rejected: 0, upgraded: None, misp: None };
+        let result = match kind {
+            ImportKind::Stix => ward_stix::stream_document(&mut reader, false, &mut |_, o| batcher.push(o)).map(|s| outcome.upgraded = s.upgraded).map_err(|e| e.to_string()),
+            ImportKind::Misp => {
+                let mut index = 0usize;
+                ward_import::misp::stream_misp(&mut reader, &batcher.label.clone(), &mut |objects| {
+                    objects.into_iter().all(|v| {
+                        let parsed = ward_stix::StixObject::parse(&v.to_string()).map_err(|e| ward_stix::StixErrors(e.0.into_iter().map(|x| x.under(&format!("objects[{index}]"))).collect()));
+                        index += 1;
+                        batcher.push(parsed)
+                    })
+                })
+                .map(|r| outcome.misp = Some(r))
+                .map_err(|e| e.to_string())
+            }
+        };
+        // Valid objects read before an error are stored too (each is valid on its own).
+        batcher.flush();
+        outcome.rejected = batcher.rejected;
+        result.map(|()| outcome)
+    });
+    let mut added = 0usize;
+    let mut write_error = None;
+    while let Some(batch) = rx.recv().await {
+        match store.add_stix_objects(&c.id, c.owner_org_id, None, &batch, jiff::Timestamp::now()).await {
+            Ok(a) => added += a.len(),
+            Err(e) => {
+                write_error = Some(e);
+                break;
+            }
+        }
+    }
+    drop(rx);
+    let read = reading.await.context("the reader thread failed")?;
     bar.finish_and_clear();
-    Ok((added, rejected))
+    if let Some(e) = write_error {
+        bail!("{label}: storing failed after {added} objects had been stored: {e}");
+    }
+    match read {
+        Ok(outcome) => Ok((added, outcome)),
+        Err(e) => bail!("{label}: {e} (the file was read up to there; {added} valid objects before it were stored)"),
+    }
 }
 
 pub async fn run_stix(cmd: StixCommand) -> anyhow::Result<u8> {
@@ -178,21 +265,15 @@ pub async fn run_stix(cmd: StixCommand) -> anyhow::Result<u8> {
     let c = local_collection(&store, &collection).await?;
     let (mut added, mut rejected, mut upgraded) = (0usize, 0usize, 0usize);
     for path in &files {
-        let mut text = read_import_file(path)?;
-        let label = path.display().to_string();
-        // A STIX 2.0 bundle (e.g. MITRE ATT&CK's 2.0 release) is upgraded to 2.1 first.
-        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) {
-            if ward_stix::upgrade::is_stix20_bundle(&doc) {
-                let (doc, report) = ward_stix::upgrade::upgrade_bundle(doc);
-                let changes: Vec<String> = report.changes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-                eprintln!("{label}: STIX 2.0 bundle upgraded to 2.1 ({} objects; {})", report.n_objects, changes.join(", "));
-                upgraded += report.n_objects;
-                text = doc.to_string();
-            }
+        let (a, outcome) = import_file(&store, &c, path, ImportKind::Stix).await?;
+        // A STIX 2.0 bundle (e.g. MITRE ATT&CK's 2.0 release) is upgraded to 2.1 on the way.
+        if let Some(report) = &outcome.upgraded {
+            let changes: Vec<String> = report.changes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            eprintln!("{}: STIX 2.0 bundle upgraded to 2.1 ({} objects; {})", path.display(), report.n_objects, changes.join(", "));
+            upgraded += report.n_objects;
         }
-        let (a, r) = store_bundle(&store, &c, &label, &text).await?;
         added += a;
-        rejected += r;
+        rejected += outcome.rejected;
     }
     if json {
         print_json(&serde_json::json!({"collection": c.id, "added": added, "rejected": rejected, "upgraded_from_2_0": upgraded}))?;
@@ -228,10 +309,11 @@ pub async fn run_misp(cmd: MispCommand) -> anyhow::Result<u8> {
     let (mut added, mut rejected) = (0usize, 0usize);
     let mut reports = Vec::new();
     for path in &files {
-        let text = read_import_file(path)?;
         let label = path.display().to_string();
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{label}: not JSON: {e}"))?;
-        let (objects, report) = ward_import::misp::misp_to_stix(&doc).map_err(|e| anyhow::anyhow!("{label}: {e}"))?;
+        let (a, outcome) = import_file(&store, &c, path, ImportKind::Misp).await?;
+        added += a;
+        rejected += outcome.rejected;
+        let report = outcome.misp.unwrap_or_default();
         for p in &report.problems {
             eprintln!("{label}: {p}");
         }
@@ -242,11 +324,6 @@ pub async fn run_misp(cmd: MispCommand) -> anyhow::Result<u8> {
             let types: Vec<String> = report.not_converted.iter().map(|(k, v)| format!("{k} {v}")).collect();
             eprintln!("{label}: attributes with no STIX observable here, not converted: {}", types.join(", "));
         }
-        let bundle_id = uuid::Uuid::new_v4();
-        let text = serde_json::json!({"type": "bundle", "id": format!("bundle--{bundle_id}"), "objects": objects}).to_string();
-        let (a, r) = store_bundle(&store, &c, &label, &text).await?;
-        added += a;
-        rejected += r;
         eprintln!("{label}: {} events, {} attributes → {} indicators, {} observed-data", report.n_events, report.n_attributes, report.n_indicators, report.n_observed);
         reports.push(serde_json::json!({"file": label, "report": report}));
     }

@@ -219,7 +219,8 @@ fn sharing_group_grants_reach_the_matcher() {
     assert!(run(&["sharing", "grant", "--collection", &coll, "--group", "North", "--read", "--database-url", &db], None).status.success());
     assert_eq!(matches_for_c(), Some(1), "C reads through the group");
     let o = run(&["sharing", "list", "--json", "--database-url", &db], None);
-    let groups: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let groups = &listed["groups"];
     assert_eq!((groups[0]["name"].as_str(), groups[0]["members"].as_array().unwrap().len()), (Some("North"), 1));
     assert!(run(&["sharing", "remove-member", "North", "Hospital C", "--database-url", &db], None).status.success());
     assert_eq!(matches_for_c(), Some(2), "removed: no indicators again");

@@ -87,7 +87,7 @@ fn attack_stix20_bundle_is_upgraded_on_import() {
     assert_eq!((v["added"].as_u64(), v["rejected"].as_u64(), v["upgraded_from_2_0"].as_u64()), (Some(24771), Some(0), Some(24771)));
     let err = stderr(&o);
     assert!(err.contains("STIX 2.0 bundle upgraded to 2.1") && err.contains("malware is_family added: 696") && err.contains("empty reference property removed: 7"), "{err}");
-    // A gzip bomb or an oversized file is refused with the limit named.
+    // A gzip bomb is streamed, not inflated into memory: 66 MiB of blanks is no bundle.
     let big = dir.path().join("big.json.gz");
     {
         use std::io::Write;
@@ -100,7 +100,116 @@ fn attack_stix20_bundle_is_upgraded_on_import() {
     }
     let o = run(&["stix", "import", "--collection", &id, big.to_str().unwrap(), "--database-url", &db], None);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("once decompressed"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not valid JSON: EOF"), "{}", stderr(&o));
+}
+
+/// Runs `ward ARGS` and samples its peak resident memory (VmHWM, KiB) until it exits.
+fn run_measuring_peak(args: &[&str], dir: &std::path::Path) -> (std::process::ExitStatus, String, String, u64) {
+    let (out, err) = (dir.join("out.txt"), dir.join("err.txt"));
+    let mut child = crate::support::ward()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kib) = text.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    (status, std::fs::read_to_string(out).unwrap(), std::fs::read_to_string(err).unwrap(), peak_kib)
+}
+
+fn count_objects(db: &str, collection: &str) -> usize {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = ward_store::Store::open(db).await.unwrap();
+        let (mut n, mut after) = (0, None::<String>);
+        loop {
+            let page = store.read_stix_objects(&ward_core::ReadScope::LOCAL_OPERATOR, "isac", collection, &Default::default(), after.as_deref(), 1000).await.unwrap();
+            n += page.objects.len();
+            after = page.objects.last().map(|o| o.date_added.clone());
+            if !page.more {
+                break n;
+            }
+        }
+    })
+}
+
+/// `ward stix import` streams: a bundle larger than the old 64 MiB whole-document limit,
+/// generated here, is imported object by object with the process's peak memory far below the
+/// file's size; the invalid objects in it are named by path and skipped, every valid one is
+/// stored. An object over the per-object limit stops the file with its index named, after
+/// storing the valid objects before it.
+#[test]
+fn stix_import_streams_large_bundles_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("ward.db").display());
+    let id = setup(&db);
+    let indicator = |i: usize, description: &str| {
+        serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": format!("indicator--{i:08x}-3333-4333-8333-333333333333"),
+            "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z", "pattern": format!("[domain-name:value = 'd{i}.example']"),
+            "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z", "description": description})
+    };
+    // `n` indicators of about 8 KiB each, from index `first`; `bad` ones lack their pattern.
+    let generate = |name: &str, first: usize, n: usize, bad: &[usize]| {
+        let path = dir.path().join(name);
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        write!(w, r#"{{"type":"bundle","id":"bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b","objects":["#).unwrap();
+        let pad = "healthcare indicator context ".repeat(280);
+        for i in 0..n {
+            let mut o = indicator(first + i, &pad);
+            if bad.contains(&i) {
+                o.as_object_mut().unwrap().remove("pattern");
+            }
+            write!(w, "{}{o}", if i == 0 { "" } else { ",\n" }).unwrap();
+        }
+        write!(w, "]}}").unwrap();
+        path
+    };
+    // A small file first: the same steady state (several batches), for the comparison.
+    let small = generate("small.json", 100_000, 1_200, &[]);
+    let (status, _, err, small_peak_kib) = run_measuring_peak(&["stix", "import", "--collection", &id, small.to_str().unwrap(), "--database-url", &db], dir.path());
+    assert!(status.success(), "{err}");
+    let n = 10_500usize;
+    let path = generate("large.json", 0, n, &[4321, n - 1]);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size > ward_stix::limits::MAX_BUNDLE_BYTES as u64, "{size} bytes: larger than the old whole-document limit");
+    let started = std::time::Instant::now();
+    let (status, out, err, peak_kib) = run_measuring_peak(&["stix", "import", "--collection", &id, path.to_str().unwrap(), "--json", "--database-url", &db], dir.path());
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(status.code(), Some(1), "rejected objects make exit 1: {err}");
+    assert!(err.contains("objects[4321].pattern: ") && err.contains(&format!("objects[{}].pattern: ", n - 1)), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["added"].as_u64(), v["rejected"].as_u64()), (Some(n as u64 - 2), Some(2)), "{v}");
+    assert_eq!(count_objects(&db, &id), 1_200 + n - 2);
+    let (peak_mib, small_peak_mib) = (peak_kib as f64 / 1024.0, small_peak_kib as f64 / 1024.0);
+    let file_mib = size as f64 / (1024.0 * 1024.0);
+    crate::support::report("stix-import", &format!("streamed {file_mib:.0} MiB ({n} objects) in {seconds:.1} s (debug build), peak RSS {peak_mib:.0} MiB; a 10 MiB file peaks at {small_peak_mib:.0} MiB"));
+    assert!(small_peak_kib > 0 && peak_kib > 0, "VmHWM was sampled");
+    // Bounded: 7.5 times the data costs at most a few MiB more (allocator noise), and the
+    // whole process stays below the size of the file it read.
+    assert!(peak_mib < small_peak_mib + 24.0, "peak memory grew with the file: {small_peak_mib:.0} MiB for 10 MiB, {peak_mib:.0} MiB for {file_mib:.0} MiB");
+    assert!(peak_mib < file_mib, "peak memory {peak_mib:.0} MiB is not below the {file_mib:.0} MiB file");
+
+    // An object over the per-object limit: the file stops there, the two before it are stored.
+    let huge = dir.path().join("huge.json");
+    let objects = [indicator(20_001, "a"), indicator(20_002, "b"), indicator(20_003, &"x".repeat(ward_stix::limits::MAX_OBJECT_BYTES + 1)), indicator(20_004, "d")];
+    std::fs::write(&huge, serde_json::json!({"type": "bundle", "id": "bundle--7f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": objects}).to_string()).unwrap();
+    let o = run(&["stix", "import", "--collection", &id, huge.to_str().unwrap(), "--database-url", &db], None);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("objects[2]: more than") && e.contains("the limit for one object is") && e.contains("2 valid objects before it were stored"), "{e}");
+    assert_eq!(count_objects(&db, &id), 1_200 + n - 2 + 2);
 }
 
 #[test]
@@ -157,7 +266,22 @@ async fn two_wards_sync_pull_without_leaks() {
     let file = dir.path().join("src.json");
     std::fs::write(&file, serde_json::json!({"type": "bundle", "id": "bundle--6f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": objects}).to_string()).unwrap();
     assert!(run(&["stix", "import", "--collection", &src_id, file.to_str().unwrap(), "--database-url", &src_db], None).status.success());
+    // Hospital A is the ISAC's TLP:AMBER client on the source: its account reads the AMBER
+    // object there (TAXII), yet a pull never carries it to the other instance.
+    let o = run(&["sharing", "add-client", "--org", "Health ISAC", "--client", "Hospital A", "--database-url", &src_db], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&run(&["sharing", "list", "--json", "--database-url", &src_db], None))).unwrap();
+    assert_eq!(listed["clients"].as_array().unwrap().len(), 1, "{listed}");
     let source = Server::start(&src_db);
+    let amber_id = "indicator--00000003-2222-4222-8222-222222222222";
+    let direct = reqwest::Client::new()
+        .get(format!("{}/taxii2/isac/collections/{src_id}/objects/{amber_id}/", source.url))
+        .bearer_auth(&remote_token)
+        .header("accept", "application/taxii+json;version=2.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status().as_u16(), 200, "the client reads the ISAC's AMBER object on the source");
 
     assert!(run(&["admin", "create-org", "Hospital A", "--database-url", &dst_db], None).status.success());
     let dst_id = stdout(&run(&["taxii", "create-collection", "--title", "From the ISAC", "--org", "Hospital A", "--database-url", &dst_db], None));
@@ -172,6 +296,7 @@ async fn two_wards_sync_pull_without_leaks() {
     };
     let first = pull();
     assert_eq!(first["added"], 4, "clear, green, white (as clear) and unmarked only: {first}");
+    assert_eq!(first["withheld_by_tlp"], 1, "the AMBER object the client may read stays on the source: {first}");
     assert_eq!(pull()["added"], 0, "a second pull finds nothing new");
     // Something new at the source arrives on the next pull.
     let file2 = dir.path().join("src2.json");
@@ -298,7 +423,9 @@ fn incident_share_dry_run_validates_and_share_stores() {
     std::fs::write(&file, serde_json::json!({
         "title": "Ransomware at Klinik Nord", "tlp": "amber", "summary": "Klinik Nord: Mr. Hans Meier reported it at 0151 2345 6789.",
         "victim": {"org_type": "hospital", "country": "AT", "name": "Klinik Nord"}, "attack_types": ["ransomware"], "timeline": {"incident_on": "2026-09-01"},
-        "sources": [{"url": "https://example.org/x", "publisher": "X"}]
+        "sources": [{"url": "https://example.org/x", "publisher": "X"}],
+        "harm": {"individuals_affected": {"value": 1200, "source": "https://example.org/x", "as_of": "2026-09-02"},
+                 "ambulance_diversion": {"value": {"diverted": true, "hours": 12}, "source": "https://example.org/x", "as_of": "2026-09-02"}}
     }).to_string()).unwrap();
     let o = run(&["incident", "create", "--file", file.to_str().unwrap(), "--org", "Health ISAC", "--json", "--database-url", &db], None);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -310,6 +437,11 @@ fn incident_share_dry_run_validates_and_share_stores() {
     let text = out["bundle"].to_string();
     assert!(!text.contains("Klinik Nord") && !text.contains("Meier") && !text.contains("6789"), "{text}");
     assert_eq!(out["anonymised"]["victim"], "A hospital in Austria");
+    // The Incident Core Extension carries what ward knows (and passes the validator below).
+    let promoted = out["bundle"]["objects"].as_array().unwrap().iter().find(|o| o["type"] == "incident").unwrap().clone();
+    let core = &promoted["extensions"][ward_stix::INCIDENT_CORE_EXTENSION_ID];
+    assert_eq!(core, &serde_json::json!({"extension_type": "property-extension", "determination": "confirmed", "investigation_status": "open", "criticality": 70,
+        "incident_types": ["ransomware"], "impacted_entity_counts": {"individual": 1200, "organization": 1}}), "{promoted}");
     if let Ok(python) = std::env::var("WARD_TEST_PYTHON") {
         let bundle_file = dir.path().join("shared.json");
         std::fs::write(&bundle_file, &text).unwrap();
@@ -328,4 +460,106 @@ fn incident_share_dry_run_validates_and_share_stores() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!((v["objects"].as_array().unwrap().len(), v["tlp"].as_str()), (5, Some("green")));
+}
+
+/// A CA and a server certificate for `localhost`/127.0.0.1 signed by it, as (CA PEM, server
+/// certificate DER, server key DER).
+fn test_pki(name: &str) -> (String, Vec<u8>, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, format!("{name} test CA"));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+    (ca_cert.pem(), leaf_cert.der().to_vec(), leaf_key.serialize_der())
+}
+
+/// A TLS listener on loopback in front of a plain `ward serve` (TLS terminated here, bytes
+/// copied both ways); returns its https base URL.
+async fn tls_front(plain_url: &str, cert_der: Vec<u8>, key_der: Vec<u8>) -> String {
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![CertificateDer::from(cert_der)], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der)))
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let backend = plain_url.trim_start_matches("http://").to_owned();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let (acceptor, backend) = (acceptor.clone(), backend.clone());
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(&backend).await else { return };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    format!("https://localhost:{port}")
+}
+
+/// `ward sync pull`/`push` over https: a ward behind TLS with a certificate from a private CA
+/// generated here; trusted with `--ca-cert`, refused with a clear error without it (or with
+/// another CA), and a `--ca-cert` file that holds no certificate is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_over_https_trusts_only_the_given_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let src_db = format!("sqlite:{}", dir.path().join("src.db").display());
+    let dst_db = format!("sqlite:{}", dir.path().join("dst.db").display());
+    let src_id = setup(&src_db);
+    let token = stdout(&run(&["admin", "create-token", "--email", "isac@example.org", "--database-url", &src_db], None));
+    let object = serde_json::json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--8f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "created": "2024-01-01T00:00:00Z",
+        "modified": "2024-01-01T00:00:00Z", "pattern": "[url:value = 'http://tls.example/']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z",
+        "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]});
+    let file = dir.path().join("src.json");
+    std::fs::write(&file, serde_json::json!({"type": "bundle", "id": "bundle--8f8a3b2e-1c4d-4e5f-8a9b-0c1d2e3f4a5b", "objects": [object]}).to_string()).unwrap();
+    assert!(run(&["stix", "import", "--collection", &src_id, file.to_str().unwrap(), "--database-url", &src_db], None).status.success());
+    let source = Server::start(&src_db);
+    let (ca_pem, cert_der, key_der) = test_pki("ward");
+    let https = tls_front(&source.url, cert_der, key_der).await;
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca_pem).unwrap();
+    let other_ca = dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca, test_pki("other").0).unwrap();
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+
+    assert!(run(&["admin", "create-org", "Hospital A", "--database-url", &dst_db], None).status.success());
+    let dst_id = stdout(&run(&["taxii", "create-collection", "--title", "Over TLS", "--org", "Hospital A", "--database-url", &dst_db], None));
+    let remote = format!("{https}/taxii2/isac/collections/{src_id}/");
+    let sync = |args: &[&str]| {
+        let mut c = crate::support::ward();
+        c.args(args).args(["--database-url", &dst_db]).env("WARD_SYNC_TOKEN", &token).stdin(std::process::Stdio::null());
+        c.output().unwrap()
+    };
+    // Not trusted: no --ca-cert, or another CA's.
+    for extra in [vec![], vec!["--ca-cert", other_ca.to_str().unwrap()]] {
+        let mut args = vec!["sync", "pull", "--from", &remote, "--into", &dst_id];
+        args.extend(extra);
+        let o = sync(&args);
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains("TLS certificate is not trusted") && e.contains("--ca-cert FILE") && e.contains("UnknownIssuer"), "{e}");
+    }
+    let o = sync(&["sync", "push", "--from", &dst_id, "--to", &remote]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("TLS certificate is not trusted"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sync(&["sync", "pull", "--from", &remote, "--into", &dst_id, "--ca-cert", not_pem.to_str().unwrap()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--ca-cert: "), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = sync(&["sync", "pull", "--from", "ftp://x.example/", "--into", &dst_id]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--from: \"ftp://x.example/\" must be an http:// or https:// URL"), "{}", String::from_utf8_lossy(&o.stderr));
+    // Trusted through the private CA.
+    let o = sync(&["sync", "pull", "--from", &remote, "--into", &dst_id, "--ca-cert", ca_file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["added"], 1, "{v}");
+    let o = sync(&["sync", "push", "--from", &dst_id, "--to", &remote, "--ca-cert", ca_file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -172,6 +172,7 @@ async fn racing_updates_one_wins(store: Store) {
     for i in 0..8 {
         let store = store.clone();
         let d = draft(&format!("Race edit {i}"), "DE", Tlp::Amber, None, &[]);
+        let scope = scope.clone();
         handles.push(tokio::spawn(async move { store.update_incident(rec.id, &scope, 1, &d, Some(u.id), now()).await }));
     }
     let mut ok = 0;
@@ -208,10 +209,22 @@ async fn scope_sql_agrees_with_policy(store: Store) {
         }
         incidents.push(store.create_incident(b.id, &draft(&format!("{tlp} of B"), "DE", tlp, None, &[]), None, now()).await.unwrap());
     }
-    let mut scopes: Vec<(String, ReadScope)> = principals.iter().map(|p| (format!("{p:?}"), ReadScope::for_principal(p))).collect();
+    // B is A's TLP:AMBER client: B's members read A's AMBER incidents (never AMBER+STRICT
+    // or RED); A is not B's client, so nothing flows back.
+    assert!(store.add_org_client(a.id, b.id, now()).await.unwrap());
+    assert!(!store.add_org_client(a.id, b.id, now()).await.unwrap(), "idempotent");
+    assert!(matches!(store.add_org_client(a.id, a.id, now()).await, Err(StoreError::Invalid { field: "client", .. })));
+    let mut scopes: Vec<(String, ReadScope)> = Vec::new();
+    for p in &principals {
+        scopes.push((format!("{p:?}"), store.read_scope(p).await.unwrap()));
+    }
     scopes.push(("local operator".into(), ReadScope::LOCAL_OPERATOR));
+    let client_scopes = scopes.iter().filter(|(_, s)| s.amber_client_of == vec![a.id]).count();
+    assert_eq!(client_scopes, Role::ALL.len(), "every member of B is A's client");
+    let b_viewer = scopes.iter().find(|(_, s)| s.org_id == Some(b.id)).unwrap().1.clone();
+    let amber_of_a = incidents.iter().filter(|i| i.org_id == a.id && i.draft.tlp == Tlp::Amber).count();
+    assert_eq!(store.count_incidents(&b_viewer, &IncidentFilter { org_id: Some(a.id), ..Default::default() }).await.unwrap() as usize, amber_of_a + 2 * 3, "A's CLEAR, GREEN and AMBER, not AMBER+STRICT or RED");
     for (p, scope) in &scopes {
-        let scope = *scope;
         let mut expected: Vec<_> = incidents.iter().filter(|i| scope.allows(i.org_id, i.draft.tlp, i.created_by)).map(|i| i.id).collect();
         let page = store.list_incidents(&scope, &IncidentFilter::default(), None, 200).await.unwrap();
         let mut got: Vec<_> = page.items.iter().map(|i| i.id).collect();
@@ -224,6 +237,12 @@ async fn scope_sql_agrees_with_policy(store: Store) {
             assert_eq!(visible, scope.allows(i.org_id, i.draft.tlp, i.created_by), "get {} for {p:?}", i.draft.title);
         }
     }
+    // Removal takes effect on the next scope built.
+    assert!(store.remove_org_client(a.id, b.id).await.unwrap());
+    let p = principals.iter().find(|p| p.org_id() == Some(b.id)).unwrap();
+    let scope = store.read_scope(p).await.unwrap();
+    assert!(scope.amber_client_of.is_empty());
+    assert!(store.list_incidents(&scope, &IncidentFilter::default(), None, 200).await.unwrap().items.iter().all(|i| i.org_id == b.id || matches!(i.draft.tlp, Tlp::Clear | Tlp::Green)));
 }
 
 async fn filters_and_keyset_pagination(store: Store) {
@@ -444,6 +463,7 @@ async fn rollup_agrees_with_live_queries(store: Store) {
         ("org admin of A", ReadScope::for_principal(&admin_a.principal())),
         ("analyst of A (RED creator)", ReadScope::for_principal(&analyst_a.principal())),
         ("viewer of B", ReadScope::for_principal(&viewer_b.principal())),
+        ("viewer of B, A's TLP:AMBER client", ReadScope::for_principal(&viewer_b.principal()).with_amber_client_of(vec![a.id])),
     ];
     let date = |s: &str| Some(s.parse::<jiff::civil::Date>().unwrap());
     let filters = [

@@ -1,13 +1,14 @@
 //! Share conformance (both backends): collections and their permissions, unique monotonic
 //! `date_added` with gap-free keyset paging, version selectors, and the property that random
-//! objects, markings, organisations and viewers never leak (SQL agrees with the policy).
+//! objects, markings, organisations, sharing groups, TLP:AMBER client relations and viewers
+//! never leak (SQL agrees with the policy).
 
 use jiff::Timestamp;
 use ward_core::text::{Email, Label};
 use ward_core::{OrgType, ReadScope, Role, Tlp};
 use ward_store::{object_visible, NewCollection, NewStixObject, NewUser, ObjectFilter, Store, StoreError, VersionSelector};
 
-crate::conformance!(sharing_groups_grant_and_revoke, collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak, sync_position_is_kept_per_remote);
+crate::conformance!(sharing_groups_grant_and_revoke, amber_clients_read_amber_only, collections_and_permissions, date_added_is_unique_and_paging_is_gap_free, version_selectors_and_delete, random_objects_never_leak, sync_position_is_kept_per_remote);
 
 fn now() -> Timestamp {
     "2026-11-30T12:00:00Z".parse().unwrap()
@@ -103,6 +104,7 @@ async fn version_selectors_and_delete(store: Store) {
     let read = |versions: Vec<VersionSelector>| {
         let store = store.clone();
         let id = coll.id.clone();
+        let scope = scope.clone();
         async move {
             store.read_stix_objects(&scope, "r", &id, &ObjectFilter { versions, ..Default::default() }, None, 100).await.unwrap().objects.into_iter().map(|o| o.version).collect::<Vec<_>>()
         }
@@ -142,6 +144,7 @@ async fn random_objects_never_leak(store: Store) {
         }
     }
     let mut rng = Lcg(0x5eed);
+    let mut seeds_with_clients = 0;
     for seed in 0..4u32 {
         // A collection owned by a random org, readable by a random subset of the others.
         let owner = &orgs[rng.next(3) as usize];
@@ -159,6 +162,17 @@ async fn random_objects_never_leak(store: Store) {
         if group_reads {
             read_orgs.extend(members.iter().copied());
         }
+        // Random TLP:AMBER client relations (some added, some removed again), read back
+        // into each viewer's scope as a server would.
+        for owner_org in &orgs {
+            for client in orgs.iter().filter(|c| c.id != owner_org.id) {
+                match rng.next(3) {
+                    0 => { store.add_org_client(owner_org.id, client.id, now()).await.unwrap(); }
+                    1 => { store.remove_org_client(owner_org.id, client.id).await.unwrap(); }
+                    _ => {}
+                }
+            }
+        }
         let mut truth = Vec::new();
         for k in 0..40u32 {
             let tlp = [None, Some(Tlp::Clear), Some(Tlp::Green), Some(Tlp::Amber), Some(Tlp::AmberStrict), Some(Tlp::Red)][rng.next(6) as usize];
@@ -167,7 +181,13 @@ async fn random_objects_never_leak(store: Store) {
             store.add_stix_objects(&coll.id, writer.org_id, Some(writer.id), std::slice::from_ref(&o), now()).await.unwrap();
             truth.push((o.stix_id, writer.org_id, tlp, writer.id));
         }
-        let mut scopes: Vec<ReadScope> = users.iter().map(|u| ReadScope::for_principal(&u.principal())).collect();
+        let mut scopes: Vec<ReadScope> = Vec::new();
+        for u in &users {
+            scopes.push(store.read_scope(&u.principal()).await.unwrap());
+        }
+        if scopes.iter().any(|s| !s.amber_client_of.is_empty()) {
+            seeds_with_clients += 1;
+        }
         scopes.push(ReadScope::PUBLIC);
         scopes.push(ReadScope::LOCAL_OPERATOR);
         for scope in scopes {
@@ -194,6 +214,7 @@ async fn random_objects_never_leak(store: Store) {
             }
         }
     }
+    assert!(seeds_with_clients >= 2, "the generator makes client relations ({seeds_with_clients} of 4 rounds)");
 }
 
 async fn sync_position_is_kept_per_remote(store: Store) {
@@ -249,4 +270,41 @@ async fn sharing_groups_grant_and_revoke(store: Store) {
     assert!(matches!(store.add_group_member("no such group", h1.id, now()).await, Err(StoreError::NotFound)));
     let groups = store.list_sharing_groups().await.unwrap();
     assert_eq!((groups.len(), groups[0].members.clone()), (1, vec![h2.id]));
+}
+
+/// A client organisation reads its organisation's TLP:AMBER objects (in collections it may
+/// read), never AMBER+STRICT or RED; removing the client ends that on the next scope built.
+async fn amber_clients_read_amber_only(store: Store) {
+    let isac = org(&store, "ISAC").await;
+    let h1 = org(&store, "H1").await;
+    let h2 = org(&store, "H2").await;
+    let coll = store.create_collection(&NewCollection { api_root: "r".into(), title: "Members".into(), description: None, owner_org_id: isac.id, read_orgs: vec![h1.id, h2.id], write_orgs: vec![h2.id] }, now()).await.unwrap();
+    let tlps = [Some(Tlp::Clear), Some(Tlp::Green), None, Some(Tlp::Amber), Some(Tlp::AmberStrict), Some(Tlp::Red)];
+    let objs: Vec<_> = tlps.iter().enumerate().map(|(i, t)| obj(i as u32, None, *t)).collect();
+    store.add_stix_objects(&coll.id, isac.id, None, &objs, now()).await.unwrap();
+    // H2's own AMBER object: the ISAC is not H2's client, so H1 never sees it.
+    store.add_stix_objects(&coll.id, h2.id, None, &[obj(100, None, Some(Tlp::Amber))], now()).await.unwrap();
+    let u1 = user(&store, &h1, "u1@example.org", Role::OrgAdmin).await;
+    let read = |scope: ReadScope| {
+        let store = store.clone();
+        let id = coll.id.clone();
+        async move {
+            let mut tlps: Vec<_> = store.read_stix_objects(&scope, "r", &id, &ObjectFilter::default(), None, 100).await.unwrap().objects.into_iter().map(|o| o.tlp).collect();
+            tlps.sort();
+            tlps
+        }
+    };
+    let before = read(store.read_scope(&u1.principal()).await.unwrap()).await;
+    assert_eq!(before, vec![None, Some(Tlp::Clear), Some(Tlp::Green)], "not a client: no AMBER (even as an administrator)");
+    assert!(store.add_org_client(isac.id, h1.id, now()).await.unwrap());
+    let scope = store.read_scope(&u1.principal()).await.unwrap();
+    assert_eq!(scope.amber_client_of, vec![isac.id]);
+    assert_eq!(read(scope).await, vec![None, Some(Tlp::Clear), Some(Tlp::Green), Some(Tlp::Amber)], "the ISAC's AMBER, not its AMBER+STRICT or RED, nor H2's AMBER");
+    let listed = store.list_org_clients(Some(isac.id)).await.unwrap();
+    assert_eq!((listed.len(), listed[0].client_org_id), (1, h1.id));
+    assert!(store.list_org_clients(Some(h1.id)).await.unwrap().is_empty(), "the relation is one way");
+    assert!(matches!(store.add_org_client(isac.id, ward_core::OrgId::from_uuid(uuid::Uuid::from_u128(7)), now()).await, Err(StoreError::NotFound)));
+    assert!(store.remove_org_client(isac.id, h1.id).await.unwrap());
+    assert!(!store.remove_org_client(isac.id, h1.id).await.unwrap());
+    assert_eq!(read(store.read_scope(&u1.principal()).await.unwrap()).await, before, "removed: AMBER gone on the next scope");
 }

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ward_core::policy::{decide, Action, Decision, Resource};
-use ward_core::{FieldError, IncidentDraft, IncidentId, OrgId, ReadScope, ValidationErrors};
+use ward_core::{FieldError, IncidentDraft, IncidentId, OrgId, ValidationErrors};
 use ward_store::{Cursor, IncidentFilter, IncidentRecord, VersionInfo};
 
 use super::{Caller, JsonBody, DEFAULT_PAGE_SIZE};
@@ -175,7 +175,7 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<(IncidentFilter, Opti
     security(("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, Caller(auth, _): Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<IncidentList>, ApiError> {
     let (filter, cursor, limit) = parse_filter(&q)?;
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let page = state.store.list_incidents(&scope, &filter, cursor.as_ref(), limit).await?;
     let total = state.store.count_incidents(&scope, &filter).await?;
     Ok(Json(IncidentList {
@@ -228,7 +228,7 @@ pub async fn create(State(state): State<AppState>, Caller(auth, user): Caller, Q
     security(("bearer" = [])))]
 pub async fn get_one(State(state): State<AppState>, Caller(auth, _): Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let record = state.store.get_incident(id, &ReadScope::for_principal(&auth.principal)).await?;
+    let record = state.store.get_incident(id, &auth.scope).await?;
     let mut resp = Json(IncidentView::from(&record)).into_response();
     resp.headers_mut().insert(header::ETAG, etag(record.version));
     Ok(resp)
@@ -279,9 +279,9 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
 pub async fn patch(State(state): State<AppState>, Caller(auth, user): Caller, Path(id): Path<String>, headers: HeaderMap, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let expected = if_match(&headers)?;
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let current = state.store.get_incident(id, &scope).await?;
-    match decide(&auth.principal, Action::Update, Resource::Incident { org_id: current.org_id, tlp: current.draft.tlp, created_by: current.created_by }) {
+    match ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: current.org_id, tlp: current.draft.tlp, created_by: current.created_by }) {
         Decision::Allow => {}
         Decision::Deny { hide: true, .. } => return Err(ApiError::NotFound),
         Decision::Deny { reason, .. } => return Err(ApiError::Forbidden(reason)),
@@ -307,7 +307,7 @@ pub async fn patch(State(state): State<AppState>, Caller(auth, user): Caller, Pa
     responses((status = 200, body = Vec<VersionView>), (status = 404, body = crate::error::Problem)), security(("bearer" = [])))]
 pub async fn versions(State(state): State<AppState>, Caller(auth, _): Caller, Path(id): Path<String>) -> Result<Json<Vec<VersionView>>, ApiError> {
     let id = parse_id(&id)?;
-    let list = state.store.list_versions(id, &ReadScope::for_principal(&auth.principal)).await?;
+    let list = state.store.list_versions(id, &auth.scope).await?;
     Ok(Json(list.iter().map(VersionView::from).collect()))
 }
 
@@ -317,7 +317,7 @@ pub async fn versions(State(state): State<AppState>, Caller(auth, _): Caller, Pa
 pub async fn version(State(state): State<AppState>, Caller(auth, _): Caller, Path((id, version)): Path<(String, String)>) -> Result<Json<VersionDetail>, ApiError> {
     let id = parse_id(&id)?;
     let version: i64 = version.parse().map_err(|_| ApiError::NotFound)?;
-    let v = state.store.get_version(id, version, &ReadScope::for_principal(&auth.principal)).await?;
+    let v = state.store.get_version(id, version, &auth.scope).await?;
     Ok(Json(VersionDetail { info: VersionView::from(&v.info), incident: v.draft.to_value() }))
 }
 

@@ -200,7 +200,7 @@ pub async fn report(State(state): State<AppState>, Caller(auth, user): Caller, J
     responses((status = 200, body = Vec<AggregateView>), (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn aggregate(State(state): State<AppState>, Caller(auth, _): Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<Vec<AggregateView>>, ApiError> {
-    let rows = read_aggregates(&state, &ReadScope::for_principal(&auth.principal), &q).await?;
+    let rows = read_aggregates(&state, &auth.scope, &q).await?;
     Ok(Json(rows.iter().map(AggregateView::from_aggregate).collect()))
 }
 

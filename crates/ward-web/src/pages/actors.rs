@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use ward_core::policy::{decide, Action, Decision as Access, Resource};
+use ward_core::policy::{Action, Decision as Access, Resource};
 use ward_core::{ActorId, ActorKind, Confidence, CountryCode, IncidentId, OrgType, ReadScope};
 use ward_store::{ActorFilter, ActorRecord, Attribution, Dimension, GroupCount, IncidentFilter, NewAttribution, StoreError, Totals};
 
@@ -66,7 +66,7 @@ fn harm_line(value: String, what: &str, known: i64, of: i64) -> Markup {
 // ---------------------------------------------------------------- register
 
 pub async fn register(State(state): State<AppState>, auth: Auth, Query(q): Query<HashMap<String, String>>) -> Response {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let kind = q.get("kind").filter(|k| !k.is_empty()).and_then(|k| k.parse::<ActorKind>().ok());
     let checked = |k: &str| q.get(k).is_some_and(|v| v == "1" || v == "on");
     let filter = ActorFilter {
@@ -151,7 +151,7 @@ async fn load_dossier(state: &AppState, scope: &ReadScope, id: &str) -> Result<D
 }
 
 pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let d = match load_dossier(&state, &scope, &id).await {
         Ok(d) => d,
         Err(e) => return store_error_page(&state, &auth, e),
@@ -251,7 +251,7 @@ pub async fn dossier(State(state): State<AppState>, auth: Auth, Path(id): Path<S
 }
 
 pub async fn dossier_json(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let d = match load_dossier(&state, &scope, &id).await {
         Ok(d) => d,
         Err(StoreError::NotFound) => return crate::error::ApiError::NotFound.into_response(),
@@ -288,7 +288,7 @@ fn source_label(url: &str) -> String {
 /// The attribution section of an incident page: every reader sees the attributions with their
 /// confidence; those who may change the incident get the form.
 pub async fn incident_section(state: &AppState, auth: &Auth, incident: IncidentId, editable: bool) -> Markup {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let list = state.store.incident_attributions(incident, &scope).await.unwrap_or_default();
     html! {
         section id="attributions" aria-labelledby="attributions-h" {
@@ -354,13 +354,13 @@ pub async fn attribute(State(state): State<AppState>, auth: Auth, Path(id): Path
     if !csrf_ok(&auth, &pairs) {
         return error_page(&state, &auth, StatusCode::FORBIDDEN, "The form expired", "Reload the page and submit the form again.");
     }
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let Ok(incident_id) = id.parse::<IncidentId>() else { return store_error_page(&state, &auth, StoreError::NotFound) };
     let r = match state.store.get_incident(incident_id, &scope).await {
         Ok(r) => r,
         Err(e) => return store_error_page(&state, &auth, e),
     };
-    match decide(&auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
+    match ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
         Access::Allow => {}
         Access::Deny { hide: true, .. } => return store_error_page(&state, &auth, StoreError::NotFound),
         Access::Deny { reason, .. } => return error_page(&state, &auth, StatusCode::FORBIDDEN, "You cannot attribute this incident", reason),
@@ -423,7 +423,7 @@ pub async fn attribute(State(state): State<AppState>, auth: Auth, Path(id): Path
 }
 
 pub async fn dossier_stix(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let d = match load_dossier(&state, &scope, &id).await {
         Ok(d) => d,
         Err(StoreError::NotFound) => return crate::error::ApiError::NotFound.into_response(),

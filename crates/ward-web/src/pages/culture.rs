@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use maud::{html, Markup, DOCTYPE};
 use ward_core::policy::{decide, Action, Decision, Resource};
-use ward_core::{IncidentDraft, OrgId, ReadScope};
+use ward_core::{IncidentDraft, OrgId};
 use ward_culture::i18n::{category_label, occurred_label, status_label, texts, Lang};
 use ward_culture::lessons::{self, Lesson};
 use ward_culture::report::{RawAttachment, ReportFields, MAX_ATTACHMENT_BYTES};
@@ -882,7 +882,7 @@ pub async fn make_incident(State(state): State<AppState>, auth: Auth, Path(id): 
     };
     // The awareness time starts the reporting clocks (when a reporting profile exists; without
     // one the incident page asks for the profile, and the time is in the summary and report).
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let mut note = String::new();
     if let (Ok(rules), Ok(loaded)) = (crate::obligations::rules(), crate::obligations::load(&state.store, incident.id, &scope).await) {
         if loaded.profile.is_some() {

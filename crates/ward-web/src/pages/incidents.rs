@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use ward_core::harm::Fact;
 use ward_core::incident::AttackType;
 use ward_core::policy::{decide, Action, Decision, Resource};
-use ward_core::{CountryCode, FieldError, IncidentDraft, IncidentId, OrgType, ReadScope, Tlp};
+use ward_core::{CountryCode, FieldError, IncidentDraft, IncidentId, OrgType, Tlp};
 use ward_store::{IncidentRecord, StoreError};
 
 use super::{csrf_field, csrf_ok, error_page, form_value, layout, read_form, thousands, tlp_badge, to_login, url_encode, Back};
@@ -65,7 +65,7 @@ fn store_error_page(state: &AppState, auth: &Auth, e: StoreError) -> Response {
 
 pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<HashMap<String, String>>) -> Response {
     let parsed = crate::api::incidents_filter(&q);
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let (filter, cursor, limit, errors) = match parsed {
         Ok((f, c, l)) => (f, c, l, Vec::new()),
         Err(crate::error::ApiError::BadParameters(v)) => (Default::default(), None, crate::api::DEFAULT_PAGE_SIZE, v.0),
@@ -274,16 +274,16 @@ fn incident_body(d: &IncidentDraft) -> Markup {
 }
 
 fn can_edit(auth: &Auth, r: &IncidentRecord) -> bool {
-    decide(&auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }).is_allowed()
+    ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }).is_allowed()
 }
 
 pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<IncidentId>() else { return store_error_page(&state, &auth, StoreError::NotFound) };
-    let r = match state.store.get_incident(id, &ReadScope::for_principal(&auth.principal)).await {
+    let r = match state.store.get_incident(id, &auth.scope).await {
         Ok(r) => r,
         Err(e) => return store_error_page(&state, &auth, e),
     };
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let merged_into = state.store.merged_into(r.id).await.ok().flatten();
     let linked = state.store.linked_records(r.id, &scope).await.unwrap_or_default();
     // Reporting obligations: for signed-in readers (the public sees the incident, not a
@@ -333,7 +333,7 @@ pub async fn detail(State(state): State<AppState>, auth: Auth, Path(id): Path<St
 
 pub async fn history(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<IncidentId>() else { return store_error_page(&state, &auth, StoreError::NotFound) };
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let (r, versions) = match (state.store.get_incident(id, &scope).await, state.store.list_versions(id, &scope).await) {
         (Ok(r), Ok(v)) => (r, v),
         (Err(e), _) | (_, Err(e)) => return store_error_page(&state, &auth, e),
@@ -411,7 +411,7 @@ fn event_summary(e: &ward_store::ObligationEvent) -> Markup {
 
 pub async fn version(State(state): State<AppState>, auth: Auth, Path((id, version)): Path<(String, String)>) -> Response {
     let (Ok(id), Ok(version)) = (id.parse::<IncidentId>(), version.parse::<i64>()) else { return store_error_page(&state, &auth, StoreError::NotFound) };
-    let v = match state.store.get_version(id, version, &ReadScope::for_principal(&auth.principal)).await {
+    let v = match state.store.get_version(id, version, &auth.scope).await {
         Ok(v) => v,
         Err(e) => return store_error_page(&state, &auth, e),
     };
@@ -851,8 +851,8 @@ pub async fn create(State(state): State<AppState>, auth: Auth, req: Request) -> 
 
 async fn editable(state: &AppState, auth: &Auth, id: &str) -> Result<IncidentRecord, Response> {
     let Ok(id) = id.parse::<IncidentId>() else { return Err(store_error_page(state, auth, StoreError::NotFound)) };
-    let r = state.store.get_incident(id, &ReadScope::for_principal(&auth.principal)).await.map_err(|e| store_error_page(state, auth, e))?;
-    match decide(&auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
+    let r = state.store.get_incident(id, &auth.scope).await.map_err(|e| store_error_page(state, auth, e))?;
+    match ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
         Decision::Allow => Ok(r),
         Decision::Deny { hide: true, .. } => Err(store_error_page(state, auth, StoreError::NotFound)),
         Decision::Deny { reason, .. } => Err(error_page(state, auth, StatusCode::FORBIDDEN, "You cannot edit this incident", reason)),
@@ -892,7 +892,7 @@ pub async fn update(State(state): State<AppState>, auth: Auth, Path(id): Path<St
     if errors.is_empty() {
         match IncidentDraft::from_value(doc) {
             Ok(draft) => {
-                let scope = ReadScope::for_principal(&auth.principal);
+                let scope = auth.scope.clone();
                 match state.store.update_incident(r.id, &scope, expected, &draft, Some(user.id), jiff::Timestamp::now()).await {
                     Ok(saved) => {
                         tracing::info!(incident.id = %saved.id, version = saved.version, "incident updated from the web form");

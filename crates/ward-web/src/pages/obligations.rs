@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use ward_core::policy::{decide, Action, Decision as Access, Resource};
-use ward_core::{FieldError, IncidentId, OrgId, ReadScope};
+use ward_core::{FieldError, IncidentId, OrgId};
 use ward_rules::{deciding_unknown_facts, draft_report, render_json, render_markdown, FactInfo, FactType, Obligation, RuleSet};
 use ward_store::{ObligationEventKind, ObligationFilter, StoreError};
 
@@ -225,7 +225,7 @@ impl FormState {
 
 fn can_write(auth: &Auth, loaded: &Loaded) -> bool {
     let r = &loaded.record;
-    decide(&auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }).is_allowed()
+    ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }).is_allowed()
 }
 
 /// The "Reporting obligations" section of an incident page.
@@ -249,7 +249,7 @@ pub async fn section(state: &AppState, auth: &Auth, loaded: &Loaded, form: &Form
     let tz = ob::profile_time_zone(Some(profile));
     let org_name = state.store.get_org(loaded.record.org_id).await.ok().map(|o| o.name.to_string());
     let evaluated = ob::evaluate_loaded(rules, loaded, org_name.as_deref(), None, now);
-    let stored = state.store.obligations(id, &ReadScope::for_principal(&auth.principal)).await.unwrap_or_default();
+    let stored = state.store.obligations(id, &auth.scope).await.unwrap_or_default();
     let (live, problem) = match &evaluated {
         Ok((_, ev)) => (ev.obligations.clone(), None),
         Err(RecordError::Invalid(e)) => (Vec::new(), Some(e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))),
@@ -382,7 +382,7 @@ fn store_error_page(state: &AppState, auth: &Auth, e: StoreError) -> Response {
 
 async fn load_page(state: &AppState, auth: &Auth, id: &str) -> Result<Loaded, Response> {
     let Ok(id) = id.parse::<IncidentId>() else { return Err(store_error_page(state, auth, StoreError::NotFound)) };
-    ob::load(&state.store, id, &ReadScope::for_principal(&auth.principal)).await.map_err(|e| store_error_page(state, auth, e))
+    ob::load(&state.store, id, &auth.scope).await.map_err(|e| store_error_page(state, auth, e))
 }
 
 async fn page(state: &AppState, auth: &Auth, loaded: &Loaded, form: &FormState) -> Response {
@@ -408,7 +408,7 @@ async fn writable(state: &AppState, auth: &Auth, id: &str, req: Request) -> Resu
     }
     let loaded = load_page(state, auth, id).await?;
     let r = &loaded.record;
-    match decide(&auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
+    match ward_core::policy::decide_in_scope(&auth.scope, &auth.principal, Action::Update, Resource::Incident { org_id: r.org_id, tlp: r.draft.tlp, created_by: r.created_by }) {
         Access::Allow => Ok((loaded, pairs, user)),
         Access::Deny { hide: true, .. } => Err(store_error_page(state, auth, StoreError::NotFound)),
         Access::Deny { reason, .. } => Err(error_page(state, auth, StatusCode::FORBIDDEN, "You cannot change this incident's reporting", reason)),
@@ -499,7 +499,7 @@ pub async fn post_facts(State(state): State<AppState>, auth: Auth, Path(id): Pat
             body["content"] = Value::Object(content);
         }
         let org_name = state.store.get_org(loaded.record.org_id).await.ok().map(|o| o.name.to_string());
-        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &ReadScope::for_principal(&auth.principal), ObligationEventKind::Facts, body, Some(user.id), user.email.as_str(), Timestamp::now()).await
+        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &auth.scope, ObligationEventKind::Facts, body, Some(user.id), user.email.as_str(), Timestamp::now()).await
     }
     .await;
     // Errors name the fact ids; the summary links need the form's ids.
@@ -540,7 +540,7 @@ pub async fn post_submission(State(state): State<AppState>, auth: Auth, Path(id)
         }
         let submission = ob::new_submission(&obligations, &regime, &stage, instance.as_deref(), at, form_value(&pairs, "channel").unwrap_or(""), form_value(&pairs, "receipt").unwrap_or(""), hash, now).map_err(RecordError::Invalid)?;
         let body = serde_json::to_value(&submission).unwrap_or(Value::Null);
-        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &ReadScope::for_principal(&auth.principal), ObligationEventKind::Submission, body, Some(user.id), user.email.as_str(), now).await
+        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &auth.scope, ObligationEventKind::Submission, body, Some(user.id), user.email.as_str(), now).await
     }
     .await;
     finish(&state, &auth, &loaded, "submission", pairs, result).await
@@ -555,7 +555,7 @@ pub async fn post_decision(State(state): State<AppState>, auth: Auth, Path(id): 
         let now = Timestamp::now();
         let decision = ob::new_decision(&obligations, &regime, Some(stage.as_str()).filter(|s| !s.is_empty()), instance.as_deref(), form_value(&pairs, "rationale").unwrap_or(""), user.email.as_str(), now).map_err(RecordError::Invalid)?;
         let body = serde_json::to_value(&decision).unwrap_or(Value::Null);
-        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &ReadScope::for_principal(&auth.principal), ObligationEventKind::Decision, body, Some(user.id), user.email.as_str(), now).await
+        ob::record(&state.store, rules, &loaded, org_name.as_deref(), &auth.scope, ObligationEventKind::Decision, body, Some(user.id), user.email.as_str(), now).await
     }
     .await;
     finish(&state, &auth, &loaded, "decision", pairs, result).await
@@ -675,7 +675,7 @@ pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<Lis
         None => user.org_id,
     };
     let now = Timestamp::now();
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let rows = match state.store.list_open_obligations(&scope, &ObligationFilter { org_id: Some(org_id), overdue_at: None }, now).await {
         Ok(r) => r,
         Err(e) => return store_error_page(&state, &auth, e),

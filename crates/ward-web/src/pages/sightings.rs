@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
-use ward_core::ReadScope;
 
 use super::{error_page, layout, thousands, to_login};
 use crate::api::sightings::{read_aggregates, reporting_organisations, K_ANONYMITY};
@@ -21,7 +20,7 @@ pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<Has
     if auth.user.is_none() {
         return to_login("/sightings");
     }
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let rows = match read_aggregates(&state, &scope, &q).await {
         Ok(r) => r,
         Err(ApiError::BadParameters(v)) => {

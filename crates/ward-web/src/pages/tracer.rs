@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};
 use ward_core::incident::AttackType;
-use ward_core::{CountryCode, OrgType, ReadScope};
+use ward_core::{CountryCode, OrgType};
 use ward_store::{Dimension, GroupCount, HarmFigure, IncidentFilter, Totals};
 
 use super::charts::{columns, hbar, Bar};
@@ -146,7 +146,7 @@ fn filters_form(q: &HashMap<String, String>, actors: &[GroupCount]) -> Markup {
 }
 
 pub async fn dashboard(State(state): State<AppState>, auth: Auth, Query(q): Query<HashMap<String, String>>) -> Response {
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     let (filter, errors) = match crate::api::incidents_filter(&q) {
         Ok((f, _, _)) => (f, Vec::new()),
         Err(ApiError::BadParameters(v)) => (IncidentFilter::default(), v.0),
@@ -244,7 +244,7 @@ fn download(body: Vec<u8>, ctype: &'static str, name: &str) -> Response {
 
 async fn export_view(state: &AppState, auth: &Auth, q: &HashMap<String, String>) -> Result<export::View, Response> {
     let filter = crate::api::incidents_filter(q).map_err(IntoResponse::into_response)?.0;
-    let scope = ReadScope::for_principal(&auth.principal);
+    let scope = auth.scope.clone();
     export::collect(&state.store, &scope, &filter, qs(q, &[])).await.map_err(IntoResponse::into_response)
 }
 

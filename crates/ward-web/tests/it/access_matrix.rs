@@ -258,3 +258,65 @@ async fn every_api_route_is_in_the_matrix() {
         assert!(tested.contains(path), "{path} has no row in the access matrix");
     }
 }
+
+/// TLP 2.0 AMBER clients: once org A names org B as its client, B's viewer reads A's AMBER
+/// incident (REST, page, versions, tracer counts) but never its AMBER+STRICT or RED ones and
+/// may not change it (403 with the reason, since it can read it); removing the client hides the
+/// AMBER incident again on the very next request.
+#[tokio::test]
+async fn amber_client_reads_amber_only() {
+    let app = App::new().await;
+    let (amber, strict, red) = (app.incident(Tlp::Amber), app.incident(Tlp::AmberStrict), app.incident(Tlp::Red));
+    let status = |path: String| {
+        let app = &app;
+        async move { app.send("viewer_of_b", "GET", &path, None, &[]).await.status.as_u16() }
+    };
+    assert_eq!(status(format!("/api/v1/incidents/{amber}")).await, 404, "not a client yet");
+    app.store.add_org_client(app.org_a.id, app.org_b.id, jiff::Timestamp::now()).await.unwrap();
+    let rows = [
+        (format!("/api/v1/incidents/{amber}"), 200),
+        (format!("/api/v1/incidents/{amber}/versions"), 200),
+        (format!("/api/v1/incidents/{amber}/versions/1"), 200),
+        (format!("/api/v1/incidents/{strict}"), 404),
+        (format!("/api/v1/incidents/{red}"), 404),
+        (format!("/incidents/{amber}"), 200),
+        (format!("/incidents/{strict}"), 404),
+        (format!("/incidents/{red}"), 404),
+    ];
+    for (path, want) in rows {
+        assert_eq!(status(path.clone()).await, want, "{path} as A's client");
+    }
+    let list = app.send("viewer_of_b", "GET", "/api/v1/incidents", None, &[]).await.body;
+    assert!(list.contains(&amber.to_string()) && !list.contains(&strict.to_string()) && !list.contains(&red.to_string()), "{list}");
+    let v = app.store.get_incident(amber, &ward_core::ReadScope::LOCAL_OPERATOR).await.unwrap().version;
+    let r = app.send("viewer_of_b", "PATCH", &format!("/api/v1/incidents/{amber}"), Some(json!({"summary": "client"})), &[("if-match", &format!("\"{v}\""))]).await;
+    assert_eq!(r.status.as_u16(), 403, "a client reads but never changes: {}", r.body);
+    assert!(app.store.remove_org_client(app.org_a.id, app.org_b.id).await.unwrap());
+    assert_eq!(status(format!("/api/v1/incidents/{amber}")).await, 404, "removed: hidden on the next request");
+    assert_eq!(status(format!("/incidents/{amber}")).await, 404);
+}
+
+/// The `/sharing` page lists clients and its form adds and removes them for whoever may update
+/// the organisation (its administrators, the instance administrator); others get 403.
+#[tokio::test]
+async fn sharing_page_manages_amber_clients() {
+    let app = App::new().await;
+    let form = |who: &'static str, action: &str, org: ward_core::OrgId| {
+        let body = format!("action={action}&org={org}&client={}", app.org_b.id);
+        let mut b = axum::http::Request::builder().method("POST").uri("/sharing").header("content-type", "application/x-www-form-urlencoded");
+        b = b.header("authorization", format!("Bearer {}", app.token(who).unwrap()));
+        b.body(axum::body::Body::from(body)).unwrap()
+    };
+    // Bearer-only POSTs carry no session CSRF token: refused before anything changes.
+    assert_eq!(app.raw(form("org_admin", "add-client", app.org_a.id)).await.status.as_u16(), 403);
+    assert!(app.store.list_org_clients(None).await.unwrap().is_empty());
+    app.store.add_org_client(app.org_a.id, app.org_b.id, jiff::Timestamp::now()).await.unwrap();
+    let page = app.send("org_admin", "GET", "/sharing", None, &[]).await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert!(page.body.contains("TLP:AMBER clients") && page.body.contains("Hospital B") && page.body.contains("remove-client"), "{}", page.body);
+    let page = app.send("viewer_of_b", "GET", "/sharing", None, &[]).await;
+    assert!(page.body.contains("Your organisation is a client of:") && page.body.contains("Hospital A"), "{}", page.body);
+    assert!(!page.body.contains("remove-client"), "B's viewer manages nothing");
+    let page = app.send("viewer", "GET", "/sharing", None, &[]).await;
+    assert!(page.body.contains("Hospital B") && !page.body.contains("remove-client"), "A's viewer sees its clients, changes nothing");
+}

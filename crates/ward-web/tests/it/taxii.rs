@@ -114,6 +114,45 @@ async fn taxii_access_matrix() {
     assert!(failures.is_empty(), "TAXII access matrix violations:\n{}", failures.join("\n"));
 }
 
+/// TLP 2.0 AMBER clients over TAXII: once org A names org B its client, B (which may read the
+/// collection) gets A's AMBER object from every read path — objects, object, versions,
+/// manifest — but never AMBER+STRICT or RED; removing the client ends it on the next request.
+#[tokio::test]
+async fn taxii_amber_client() {
+    const AMBER_STRICT: &str = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+    let app = App::new().await;
+    let s = seed(&app).await;
+    let c = format!("/taxii2/isac/collections/{}", s.collection);
+    let strict = indicator(4, Some(AMBER_STRICT));
+    let r = taxii(&app, "analyst", "POST", &format!("{c}/objects/"), Some(&json!({"objects": [strict]}))).await;
+    assert_eq!(r.status.as_u16(), 202, "{}", r.body);
+    let strict = strict["id"].as_str().unwrap().to_owned();
+    let single = |id: &str| format!("{c}/objects/{id}/");
+    assert_eq!(taxii(&app, "viewer_of_b", "GET", &single(&s.amber), None).await.status.as_u16(), 404, "not a client yet");
+    app.store.add_org_client(app.org_a.id, app.org_b.id, jiff::Timestamp::now()).await.unwrap();
+    for (path, want) in [
+        (single(&s.amber), 200),
+        (format!("{c}/objects/{}/versions/", s.amber), 200),
+        (single(&strict), 404),
+        (format!("{c}/objects/{strict}/versions/", ), 404),
+        (single(&s.red), 404),
+    ] {
+        let r = taxii(&app, "viewer_of_b", "GET", &path, None).await;
+        assert_eq!(r.status.as_u16(), want, "{path}: {}", r.body);
+    }
+    for path in [format!("{c}/objects/?match[version]=all"), format!("{c}/manifest/")] {
+        let body = taxii(&app, "viewer_of_b", "GET", &path, None).await.body;
+        assert!(body.contains(&s.green) && body.contains(&s.amber), "{path}: {body}");
+        assert!(!body.contains(&strict) && !body.contains(&s.red), "{path}: {body}");
+    }
+    // The instance administrator's organisation is nobody's client and cannot read the
+    // collection at all; A's own viewer still sees AMBER+STRICT.
+    assert_eq!(taxii(&app, "viewer", "GET", &single(&strict), None).await.status.as_u16(), 200);
+    assert!(app.store.remove_org_client(app.org_a.id, app.org_b.id).await.unwrap());
+    assert_eq!(taxii(&app, "viewer_of_b", "GET", &single(&s.amber), None).await.status.as_u16(), 404, "removed: gone on the next request");
+    assert!(!taxii(&app, "viewer_of_b", "GET", &format!("{c}/manifest/"), None).await.body.contains(&s.amber));
+}
+
 #[tokio::test]
 async fn taxii_protocol_details() {
     let app = App::new().await;
