@@ -22,6 +22,10 @@ use crate::{parse_col, Store, StoreError};
 pub const MAX_OBJECTS_PAGE: u32 = 1000;
 /// Rows per multi-row INSERT.
 const INSERT_CHUNK: usize = 400;
+/// Rows per multi-row INSERT on SQLite: sqlx's SQLite driver looks up each `$N` by name in a
+/// linear list, so a statement's binding cost grows with the square of its placeholders
+/// (400 rows × 11 placeholders spent 55 % of ingest time there; 32 rows keeps it negligible).
+const SQLITE_INSERT_CHUNK: usize = 32;
 /// Most entries in one `match[…]` list.
 pub const MAX_MATCH_VALUES: usize = 100;
 
@@ -336,7 +340,8 @@ impl Store {
             at += SignedDuration::from_micros(1);
         }
         let mut inserted = std::collections::HashSet::new();
-        for (chunk_objects, chunk_plan) in objects.chunks(INSERT_CHUNK).zip(planned.chunks(INSERT_CHUNK)) {
+        let chunk = if self.backend() == crate::Backend::Sqlite { SQLITE_INSERT_CHUNK } else { INSERT_CHUNK };
+        for (chunk_objects, chunk_plan) in objects.chunks(chunk).zip(planned.chunks(chunk)) {
             let mut sql = Sql::new("INSERT INTO stix_objects (collection_id, seq, date_added, stix_id, object_type, spec_version, version, tlp, owner_org_id, added_by, body) VALUES ");
             for (i, (o, (seq, date_added, version))) in chunk_objects.iter().zip(chunk_plan).enumerate() {
                 if i > 0 {
