@@ -124,6 +124,24 @@ fn refused(state: &AppState, auth: &Auth, e: RecordError) -> Response {
     }
 }
 
+/// Authorises `action` on the run and reads the POST form with its CSRF token.
+async fn authorised_form(state: &AppState, auth: &Auth, run_id: &str, action: Action, play: bool, path: &str, req: Request) -> Result<(OrgId, Vec<(String, String)>), Response> {
+    let org = authorise(state, auth, run_id, action, play, path).await?;
+    let pairs = checked_form(state, auth, req).await?;
+    Ok((org, pairs))
+}
+
+/// Authorises reading the run and loads it with the injects that came due by now.
+async fn authorised_run(state: &AppState, auth: &Auth, run_id: &str, path: &str) -> Result<(OrgId, Loaded, Timestamp), Response> {
+    let org = authorise(state, auth, run_id, Action::Read, false, path).await?;
+    let now = Timestamp::now();
+    match ex::sync(state, org, run_id, now).await {
+        Ok(Some(l)) => Ok((org, l, now)),
+        Ok(None) => Err(not_found(state, auth)),
+        Err(_) => Err(unavailable(state, auth)),
+    }
+}
+
 // ---------------------------------------------------------------- list and create
 
 pub async fn list(State(state): State<AppState>, auth: Auth, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -540,15 +558,9 @@ fn live_script() -> Markup {
 
 pub async fn facilitator(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let path = format!("/exercises/{id}");
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &path).await {
-        Ok(o) => o,
+    let (org, loaded, now) = match authorised_run(&state, &auth, &id, &path).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let now = Timestamp::now();
-    let loaded = match ex::sync(&state, org, &id, now).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&state, &auth),
-        Err(_) => return unavailable(&state, &auth),
     };
     let st = loaded.state();
     let facilitate = can_facilitate(&auth, org);
@@ -591,7 +603,7 @@ pub async fn facilitator(State(state): State<AppState>, auth: Auth, Path(id): Pa
                 a href={"/exercises/" (id) "/play/" (r.role.as_str())} { (r.role.label()) }
             }
         }
-        div id="live" data-live={"/exercises/" (id) "/live"} data-events={"/exercises/" (id) "/events"} data-seq=(loaded.run.last_seq) { (facilitator_live(&auth, &loaded, Timestamp::now())) }
+        div id="live" data-live={"/exercises/" (id) "/live"} data-events={"/exercises/" (id) "/events"} data-seq=(loaded.run.last_seq) { (facilitator_live(&auth, &loaded, now)) }
         @if facilitate && st.status != Status::NotStarted {
             h2 { "Record an observation" }
             form method="post" action={"/exercises/" (id) "/control"} {
@@ -612,12 +624,8 @@ pub async fn facilitator(State(state): State<AppState>, auth: Auth, Path(id): Pa
 
 pub async fn control(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, req: Request) -> Response {
     let path = format!("/exercises/{id}");
-    let org = match authorise(&state, &auth, &id, Action::Update, false, &path).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let pairs = match checked_form(&state, &auth, req).await {
-        Ok(p) => p,
+    let (org, pairs) = match authorised_form(&state, &auth, &id, Action::Update, false, &path, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let v = |k: &str| form_value(&pairs, k).unwrap_or("").trim().to_owned();
@@ -680,15 +688,9 @@ fn parse_role(s: &str, scenario: &Scenario) -> Option<Role> {
 
 pub async fn play(State(state): State<AppState>, auth: Auth, Path((id, role)): Path<(String, String)>, Query(q): Query<HashMap<String, String>>) -> Response {
     let path = format!("/exercises/{id}/play/{role}");
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &path).await {
-        Ok(o) => o,
+    let (org, loaded, now) = match authorised_run(&state, &auth, &id, &path).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let now = Timestamp::now();
-    let loaded = match ex::sync(&state, org, &id, now).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&state, &auth),
-        Err(_) => return unavailable(&state, &auth),
     };
     let Some(role) = parse_role(&role, loaded.scenario) else { return not_found(&state, &auth) };
     let st = loaded.state();
@@ -728,12 +730,8 @@ pub async fn play(State(state): State<AppState>, auth: Auth, Path((id, role)): P
 
 pub async fn play_submit(State(state): State<AppState>, auth: Auth, Path((id, role)): Path<(String, String)>, req: Request) -> Response {
     let path = format!("/exercises/{id}/play/{role}");
-    let org = match authorise(&state, &auth, &id, Action::Create, true, &path).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let pairs = match checked_form(&state, &auth, req).await {
-        Ok(p) => p,
+    let (org, pairs) = match authorised_form(&state, &auth, &id, Action::Create, true, &path, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Ok(Some(loaded)) = ex::load(&state, org, &id).await else { return not_found(&state, &auth) };
@@ -780,15 +778,9 @@ pub async fn play_submit(State(state): State<AppState>, auth: Auth, Path((id, ro
 
 pub async fn room(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
     let path = format!("/exercises/{id}/room");
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &path).await {
-        Ok(o) => o,
+    let (_, loaded, now) = match authorised_run(&state, &auth, &id, &path).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let now = Timestamp::now();
-    let loaded = match ex::sync(&state, org, &id, now).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&state, &auth),
-        Err(_) => return unavailable(&state, &auth),
     };
     let content = html! {
         p class="lead" { (loaded.scenario.narrative) }
@@ -799,15 +791,9 @@ pub async fn room(State(state): State<AppState>, auth: Auth, Path(id): Path<Stri
 }
 
 pub async fn live(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &format!("/exercises/{id}")).await {
-        Ok(o) => o,
+    let (_, loaded, now) = match authorised_run(&state, &auth, &id, &format!("/exercises/{id}")).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let now = Timestamp::now();
-    let loaded = match ex::sync(&state, org, &id, now).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&state, &auth),
-        Err(_) => return unavailable(&state, &auth),
     };
     let body = match q.get("role") {
         Some(r) => match parse_role(r, loaded.scenario) {
@@ -876,12 +862,10 @@ async fn report_data(state: &AppState, org: OrgId, loaded: &Loaded, now: Timesta
 }
 
 pub async fn report_json(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> Response {
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &format!("/exercises/{id}/report.json")).await {
-        Ok(o) => o,
+    let (org, loaded, now) = match authorised_run(&state, &auth, &id, &format!("/exercises/{id}/report.json")).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let now = Timestamp::now();
-    let Ok(Some(loaded)) = ex::sync(&state, org, &id, now).await else { return not_found(&state, &auth) };
     match report_data(&state, org, &loaded, now).await {
         Ok(v) => axum::Json(v).into_response(),
         Err(_) => unavailable(&state, &auth),
@@ -889,15 +873,9 @@ pub async fn report_json(State(state): State<AppState>, auth: Auth, Path(id): Pa
 }
 
 pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let org = match authorise(&state, &auth, &id, Action::Read, false, &format!("/exercises/{id}/report")).await {
-        Ok(o) => o,
+    let (org, loaded, now) = match authorised_run(&state, &auth, &id, &format!("/exercises/{id}/report")).await {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    let now = Timestamp::now();
-    let loaded = match ex::sync(&state, org, &id, now).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&state, &auth),
-        Err(_) => return unavailable(&state, &auth),
     };
     let st = loaded.state();
     let aar = after_action(&st, now);
@@ -1038,12 +1016,8 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
 
 pub async fn improvements(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, req: Request) -> Response {
     let path = format!("/exercises/{id}/report");
-    let org = match authorise(&state, &auth, &id, Action::Update, false, &path).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let pairs = match checked_form(&state, &auth, req).await {
-        Ok(p) => p,
+    let (org, pairs) = match authorised_form(&state, &auth, &id, Action::Update, false, &path, req).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let v = |k: &str| form_value(&pairs, k).unwrap_or("").trim().to_owned();
