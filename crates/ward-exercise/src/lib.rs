@@ -15,7 +15,7 @@ pub mod run;
 pub mod scenario;
 
 pub use duration::ScenarioDuration;
-pub use report::{after_action, metrics, AfterAction, Metrics};
+pub use report::{after_action, after_action_with, metrics, metrics_with, timeline, AfterAction, Metrics};
 pub use run::{Event, EventKind, ExpectationStatus, RunState, Status};
 pub use scenario::{ActionKind, Role, Scenario};
 

@@ -112,6 +112,13 @@ pub struct ObligationLine {
 
 /// The metrics of a run at wall-clock `now`.
 pub fn metrics(run: &RunState<'_>, now: jiff::Timestamp) -> Metrics {
+    let obligations = run.obligations(run.scenario_now(now)).unwrap_or_default();
+    metrics_with(run, now, &obligations)
+}
+
+/// [`metrics`] with the obligations at `now` already evaluated (a page that also shows them
+/// evaluates the rules once).
+pub fn metrics_with(run: &RunState<'_>, now: jiff::Timestamp, obligations: &[ward_rules::Obligation]) -> Metrics {
     let t = run.scenario_now(now);
     let aware = run.awareness_at();
     let actions = run.actions();
@@ -177,7 +184,6 @@ pub fn metrics(run: &RunState<'_>, now: jiff::Timestamp) -> Metrics {
     });
 
     // Obligations as the engine sees them at the current scenario time.
-    let obligations = run.obligations(t).unwrap_or_default();
     let first = obligations
         .iter()
         .filter(|o| o.trigger == ward_rules::Tri::Yes && o.legal_status == ward_rules::RegimeStatus::InForce)
@@ -323,61 +329,18 @@ pub struct ExpectationLine {
 
 /// The after-action report of a run at wall-clock `now` (normally after `Finished`).
 pub fn after_action(run: &RunState<'_>, now: jiff::Timestamp) -> AfterAction {
+    let obligations = run.obligations(run.scenario_now(now)).unwrap_or_default();
+    after_action_with(run, now, &obligations)
+}
+
+/// [`after_action`] with the obligations at `now` already evaluated.
+pub fn after_action_with(run: &RunState<'_>, now: jiff::Timestamp, obligations: &[ward_rules::Obligation]) -> AfterAction {
     let t = run.scenario_now(now);
-    let m = metrics(run, now);
+    let m = metrics_with(run, now, obligations);
     let s = run.scenario;
     let tz = jiff::tz::TimeZone::get(&s.organisation.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = |at: ScenarioDuration| run.story_instant(at).to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M").to_string();
+    let timeline = timeline(run);
 
-    let mut timeline = Vec::new();
-    for e in &run.events {
-        let (role, text) = match &e.kind {
-            EventKind::Started => (None, "Exercise started".to_owned()),
-            EventKind::Paused => (None, "Paused".to_owned()),
-            EventKind::Resumed => (None, "Resumed".to_owned()),
-            EventKind::Advanced { by } => (None, format!("Clock advanced by {}", human(by.seconds()))),
-            EventKind::Released { inject, manual } => {
-                let title = s.inject(inject).map_or(inject.as_str(), |i| i.title.as_str());
-                (None, format!("Inject {inject} out{}: {title}", if *manual { " (released by the facilitator)" } else { "" }))
-            }
-            EventKind::Skipped { inject } => (None, format!("Inject {inject} skipped: its condition did not hold")),
-            EventKind::Action { role, action, text, stage } => {
-                let mut line = action.label().to_owned();
-                if let Some(st) = stage {
-                    line.push_str(&format!(" [{}/{}]", st.regime, st.stage));
-                }
-                if !text.trim().is_empty() {
-                    line.push_str(": ");
-                    line.push_str(text.trim());
-                }
-                (Some(*role), line)
-            }
-            EventKind::Decided { decision, option, role, rationale } => {
-                let d = s.decisions().find(|(_, d)| &d.id == decision).map(|(_, d)| d);
-                let q = d.map_or(decision.as_str(), |d| d.question.as_str());
-                let label = d.and_then(|d| d.options.iter().find(|o| &o.id == option)).map_or(option.as_str(), |o| o.label.as_str());
-                let mut line = format!("Decided \"{q}\": {label}");
-                if !rationale.trim().is_empty() {
-                    line.push_str(&format!(" — {}", rationale.trim()));
-                }
-                (Some(*role), line)
-            }
-            EventKind::Marked { expectation, met, note } => {
-                (None, format!("Facilitator marked {expectation} as {}{}", if *met { "met" } else { "missed" }, if note.is_empty() { String::new() } else { format!(": {note}") }))
-            }
-            EventKind::Observation { text, role } => (*role, format!("Observation: {text}")),
-            EventKind::Finished => (None, "Exercise finished".to_owned()),
-        };
-        timeline.push(TimelineEntry {
-            scenario_at: e.scenario_at,
-            story_at: local(e.scenario_at),
-            kind: e.kind.name(),
-            role,
-            text,
-            recorded_by: e.recorded_by.clone(),
-        });
-    }
-    timeline.sort_by_key(|e| e.scenario_at);
 
     let mut strengths = Vec::new();
     let mut gaps = Vec::new();
@@ -438,4 +401,62 @@ pub fn after_action(run: &RunState<'_>, now: jiff::Timestamp) -> AfterAction {
         gaps,
         proposals,
     }
+}
+
+/// The run's events as lines in story order, with the story's local time (the log of the
+/// facilitator's view and the after-action report's timeline).
+pub fn timeline(run: &RunState<'_>) -> Vec<TimelineEntry> {
+    let s = run.scenario;
+    let tz = jiff::tz::TimeZone::get(&s.organisation.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = |at: ScenarioDuration| run.story_instant(at).to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M").to_string();
+    let mut timeline = Vec::new();
+    for e in &run.events {
+        let (role, text) = match &e.kind {
+            EventKind::Started => (None, "Exercise started".to_owned()),
+            EventKind::Paused => (None, "Paused".to_owned()),
+            EventKind::Resumed => (None, "Resumed".to_owned()),
+            EventKind::Advanced { by } => (None, format!("Clock advanced by {}", human(by.seconds()))),
+            EventKind::Released { inject, manual } => {
+                let title = s.inject(inject).map_or(inject.as_str(), |i| i.title.as_str());
+                (None, format!("Inject {inject} out{}: {title}", if *manual { " (released by the facilitator)" } else { "" }))
+            }
+            EventKind::Skipped { inject } => (None, format!("Inject {inject} skipped: its condition did not hold")),
+            EventKind::Action { role, action, text, stage } => {
+                let mut line = action.label().to_owned();
+                if let Some(st) = stage {
+                    line.push_str(&format!(" [{}/{}]", st.regime, st.stage));
+                }
+                if !text.trim().is_empty() {
+                    line.push_str(": ");
+                    line.push_str(text.trim());
+                }
+                (Some(*role), line)
+            }
+            EventKind::Decided { decision, option, role, rationale } => {
+                let d = s.decisions().find(|(_, d)| &d.id == decision).map(|(_, d)| d);
+                let q = d.map_or(decision.as_str(), |d| d.question.as_str());
+                let label = d.and_then(|d| d.options.iter().find(|o| &o.id == option)).map_or(option.as_str(), |o| o.label.as_str());
+                let mut line = format!("Decided \"{q}\": {label}");
+                if !rationale.trim().is_empty() {
+                    line.push_str(&format!(" — {}", rationale.trim()));
+                }
+                (Some(*role), line)
+            }
+            EventKind::Marked { expectation, met, note } => {
+                (None, format!("Facilitator marked {expectation} as {}{}", if *met { "met" } else { "missed" }, if note.is_empty() { String::new() } else { format!(": {note}") }))
+            }
+            EventKind::Observation { text, role } => (*role, format!("Observation: {text}")),
+            EventKind::Finished => (None, "Exercise finished".to_owned()),
+        };
+        timeline.push(TimelineEntry {
+            scenario_at: e.scenario_at,
+            story_at: local(e.scenario_at),
+            kind: e.kind.name(),
+            role,
+            text,
+            recorded_by: e.recorded_by.clone(),
+        });
+    }
+    timeline.sort_by_key(|e| e.scenario_at);
+    timeline
 }

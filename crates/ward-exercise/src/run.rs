@@ -180,12 +180,13 @@ impl<'s> RunState<'s> {
             decisions: BTreeMap::new(),
         };
         for e in events {
-            st.apply(e);
+            st.push(e);
         }
         st
     }
 
-    fn apply(&mut self, e: Event) {
+    /// Applies one more event (the next in `seq` order): replaying a log is pushing its events.
+    pub fn push(&mut self, e: Event) {
         match &e.kind {
             EventKind::Started => {
                 self.status = Status::Running;

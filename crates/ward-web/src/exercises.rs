@@ -101,54 +101,55 @@ async fn record_inner(
     recorded_by: Option<String>,
     now: Timestamp,
 ) -> Result<Loaded, RecordError> {
+    // The store keeps microseconds; so does the state handed back without a re-read.
+    let now = Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now);
     for _ in 0..MAX_APPEND_ATTEMPTS {
         let Some(loaded) = load(state, org, run_id).await? else { return Err(RecordError::NotFound) };
-        let st = loaded.state();
+        let mut st = loaded.state();
         let scenario_now = st.scenario_now(now);
-        let mut new: Vec<NewExerciseEvent> = st
-            .due_releases(scenario_now)
-            .into_iter()
-            .map(|(at, kind)| NewExerciseEvent { at: now, scenario_at: at, user_id: None, recorded_by: None, kind })
-            .collect();
-        // Check the new event against the state with the releases applied.
-        let mut after = loaded.events.clone();
+        let mut new: Vec<NewExerciseEvent> = Vec::new();
         let mut seq = loaded.run.last_seq;
-        for e in &new {
+        let mut push = |st: &mut RunState<'static>, scenario_at, user_id, recorded_by: Option<String>, kind: EventKind| {
             seq += 1;
-            after.push(Event { seq, at: e.at, scenario_at: e.scenario_at, recorded_by: None, kind: e.kind.clone() });
+            st.push(Event { seq, at: now, scenario_at, recorded_by: recorded_by.clone(), kind: kind.clone() });
+            new.push(NewExerciseEvent { at: now, scenario_at, user_id, recorded_by, kind });
+        };
+        for (at, release) in st.due_releases(scenario_now) {
+            push(&mut st, at, None, None, release);
         }
-        let released = RunState::replay(loaded.scenario, loaded.run.origin_at, after.clone());
+        // The new event is checked against the state with the releases applied.
         if let Some(kind) = &kind {
-            released.check(kind).map_err(RecordError::Refused)?;
-            new.push(NewExerciseEvent { at: now, scenario_at: scenario_now, user_id: user, recorded_by: recorded_by.clone(), kind: kind.clone() });
-            seq += 1;
-            after.push(Event { seq, at: now, scenario_at: scenario_now, recorded_by: recorded_by.clone(), kind: kind.clone() });
+            st.check(kind).map_err(RecordError::Refused)?;
+            push(&mut st, scenario_now, user, recorded_by.clone(), kind.clone());
         }
         if new.is_empty() {
             return Ok(loaded);
         }
-        let final_state = RunState::replay(loaded.scenario, loaded.run.origin_at, after);
         // The finish stores the metrics summary for the history across runs.
         let summary = matches!(kind, Some(EventKind::Finished))
             .then(|| {
-                let mut v = serde_json::to_value(ward_exercise::metrics(&final_state, now)).ok()?;
-                let harm = scenario_harm(&final_state).0.ok().and_then(|h| serde_json::to_value(h).ok());
+                let mut v = serde_json::to_value(ward_exercise::metrics(&st, now)).ok()?;
+                let harm = scenario_harm(&st).0.ok().and_then(|h| serde_json::to_value(h).ok());
                 if let (Some(obj), Some(h)) = (v.as_object_mut(), harm) {
                     obj.insert("harm_estimate".into(), h);
                 }
                 serde_json::to_string(&v).ok()
             })
             .flatten();
-        match state
-            .store
-            .append_exercise_events(org, run_id, loaded.run.last_seq, &new, status_str(final_state.status), summary.as_deref())
-            .await
-        {
-            Ok(_) => {
-                return match load(state, org, run_id).await? {
-                    Some(l) => Ok(l),
-                    None => Err(RecordError::NotFound),
-                };
+        let status = status_str(st.status);
+        match state.store.append_exercise_events(org, run_id, loaded.run.last_seq, &new, status, summary.as_deref()).await {
+            Ok(last_seq) => {
+                // What was written is what the store now holds: no need to read it back.
+                let mut run = loaded.run;
+                run.last_seq = last_seq;
+                run.status = status.to_owned();
+                if let Some(fin) = new.iter().find(|e| matches!(e.kind, EventKind::Finished)) {
+                    run.finished_at = Some(fin.at);
+                }
+                if summary.is_some() {
+                    run.summary = summary;
+                }
+                return Ok(Loaded { run, scenario: loaded.scenario, events: st.events });
             }
             Err(StoreError::Conflict { .. }) => continue,
             Err(e) => return Err(e.into()),
@@ -157,9 +158,9 @@ async fn record_inner(
     Err(RecordError::Store(StoreError::Conflict { current: -1 }))
 }
 
-/// The patient-harm estimate of the scenario as played: the organisation profile and outage the
-/// scenario assumes, with the diversion the players decided (the last decision that sets one).
-pub fn scenario_harm(st: &RunState<'_>) -> (Result<ward_harm::HarmEstimate, ward_harm::InputError>, Option<String>) {
+/// The diversion as played: the scenario's, unless a decision set one (the last that did; its id
+/// is returned with it).
+pub fn played_diversion(st: &RunState<'_>) -> (String, Option<String>) {
     let s = st.scenario;
     let mut diversion = s.harm.diversion.clone();
     let mut decided_by = None;
@@ -171,6 +172,14 @@ pub fn scenario_harm(st: &RunState<'_>) -> (Result<ward_harm::HarmEstimate, ward
             }
         }
     }
+    (diversion, decided_by)
+}
+
+/// The patient-harm estimate of the scenario as played: the organisation profile and outage the
+/// scenario assumes, with the diversion the players decided ([`played_diversion`]).
+pub fn scenario_harm(st: &RunState<'_>) -> (Result<ward_harm::HarmEstimate, ward_harm::InputError>, Option<String>) {
+    let s = st.scenario;
+    let (diversion, decided_by) = played_diversion(st);
     let input = serde_json::json!({
         "beds": s.organisation.beds,
         "admissions_per_day": s.organisation.admissions_per_day,

@@ -34,7 +34,7 @@ use ward_core::OrgId;
 use ward_exercise::duration::human;
 use ward_exercise::run::{EventKind, ExpectationStatus, RunState, Status};
 use ward_exercise::scenario::{self, ActionKind, Role, Scenario};
-use ward_exercise::{after_action, metrics, ScenarioDuration};
+use ward_exercise::{after_action, after_action_with, metrics_with, timeline, ScenarioDuration};
 use ward_store::{NewImprovement, StoreError, MAX_EXERCISE_TEXT_CHARS};
 
 use super::{csrf_field, csrf_ok, error_page, form_value, layout, read_form, to_login, url_encode, Back};
@@ -324,11 +324,15 @@ fn clock(st: &RunState<'_>, now: Timestamp) -> Markup {
     }
 }
 
+/// The obligations of the scenario's incident at `now` (the caller evaluates them once per page).
+fn current_obligations(st: &RunState<'_>, now: Timestamp) -> Vec<ward_rules::Obligation> {
+    st.obligations(st.scenario_now(now)).unwrap_or_default()
+}
+
 /// The obligations of the scenario's incident, ticking in story time.
-fn obligations_table(st: &RunState<'_>, now: Timestamp) -> Markup {
+fn obligations_table(st: &RunState<'_>, now: Timestamp, obligations: &[ward_rules::Obligation]) -> Markup {
     let t = st.scenario_now(now);
     let story_now = st.story_instant(t);
-    let obligations = st.obligations(t).unwrap_or_default();
     html! {
         @if st.awareness_at().is_none_or(|a| a > t) {
             p class="muted" { "The reporting clocks start when the hospital becomes aware of the incident." }
@@ -337,7 +341,7 @@ fn obligations_table(st: &RunState<'_>, now: Timestamp) -> Markup {
         } @else {
             div class="table-wrap" { table class="obligations exercise-obligations" {
                 thead { tr { th { "Report" } th { "To" } th { "Due (story time)" } th { "Status" } } }
-                tbody { @for o in &obligations {
+                tbody { @for o in obligations {
                     tr {
                         td { (o.regime_title) ": " (o.stage_title) br; span class="muted" { (o.citation) } }
                         td { (o.recipient_name) }
@@ -376,7 +380,8 @@ fn facilitator_live(auth: &Auth, loaded: &Loaded, now: Timestamp) -> Markup {
     let t = st.scenario_now(now);
     let facilitate = can_facilitate(auth, loaded.run.org_id);
     let id = &loaded.run.id;
-    let m = metrics(&st, now);
+    let obligations = current_obligations(&st, now);
+    let m = metrics_with(&st, now, &obligations);
     let live = matches!(st.status, Status::Running | Status::Paused);
     html! {
         (clock(&st, now))
@@ -416,7 +421,7 @@ fn facilitator_live(auth: &Auth, loaded: &Loaded, now: Timestamp) -> Markup {
             } }
         } }
         h2 { "Reporting obligations" }
-        (obligations_table(&st, now))
+        (obligations_table(&st, now, &obligations))
         h2 { "Expected actions" }
         div class="table-wrap" { table class="exercise-expectations" {
             thead { tr { th { "Role" } th { "Expected" } th { "Window" } th { "State" } } }
@@ -457,7 +462,7 @@ fn facilitator_live(auth: &Auth, loaded: &Loaded, now: Timestamp) -> Markup {
             }
         } }
         h2 { "Log" }
-        ol class="exercise-log" reversed { @for e in after_action(&st, now).timeline.iter().rev().take(40) {
+        ol class="exercise-log" reversed { @for e in timeline(&st).iter().rev().take(40) {
             li { (e.scenario_at.to_string()) " · " @if let Some(r) = e.role { strong { (r.label()) ": " } } (e.text) }
         } }
     }
@@ -467,6 +472,7 @@ fn facilitator_live(auth: &Auth, loaded: &Loaded, now: Timestamp) -> Markup {
 /// decisions taken and the obligations — what a room with one shared screen follows.
 fn room_live(loaded: &Loaded, now: Timestamp) -> Markup {
     let st = loaded.state();
+    let obligations = current_obligations(&st, now);
     html! {
         (clock(&st, now))
         @if st.status == Status::NotStarted { p class="notice" { "The exercise has not started yet. This screen updates by itself." } }
@@ -490,7 +496,7 @@ fn room_live(loaded: &Loaded, now: Timestamp) -> Markup {
             }
         } }
         h2 { "Reporting obligations" }
-        (obligations_table(&st, now))
+        (obligations_table(&st, now, &obligations))
     }
 }
 
@@ -500,6 +506,7 @@ fn play_live(auth: &Auth, loaded: &Loaded, role: Role, now: Timestamp) -> Markup
     let id = &loaded.run.id;
     let live = matches!(st.status, Status::Running | Status::Paused);
     let mine: Vec<_> = st.events.iter().filter(|e| matches!(&e.kind, EventKind::Action { role: r, .. } | EventKind::Decided { role: r, .. } if *r == role)).collect();
+    let obligations = current_obligations(&st, now);
     html! {
         (clock(&st, now))
         @if st.status == Status::NotStarted { p class="notice" { "The facilitator has not started the exercise yet. This page updates by itself." } }
@@ -532,7 +539,7 @@ fn play_live(auth: &Auth, loaded: &Loaded, role: Role, now: Timestamp) -> Markup
             }
         }
         h2 { "Reporting obligations" }
-        (obligations_table(&st, now))
+        (obligations_table(&st, now, &obligations))
         h2 { "What you recorded" }
         @if mine.is_empty() { p class="muted" { "Nothing yet." } }
         ul { @for e in &mine {
@@ -695,7 +702,7 @@ pub async fn play(State(state): State<AppState>, auth: Auth, Path((id, role)): P
     let Some(role) = parse_role(&role, loaded.scenario) else { return not_found(&state, &auth) };
     let st = loaded.state();
     let brief = loaded.scenario.roles.iter().find(|r| r.role == role).map(|r| r.brief.clone()).unwrap_or_default();
-    let obligations = st.obligations(st.scenario_now(now)).unwrap_or_default();
+    let obligations = current_obligations(&st, now);
     let can_play = decide(&auth.principal, Action::Create, Resource::ExercisePlay { org_id: org }).is_allowed();
     let content = html! {
         @if let Some(msg) = q.get("done") { p class="notice" role="status" { (msg) } }
@@ -878,7 +885,8 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         Err(r) => return r,
     };
     let st = loaded.state();
-    let aar = after_action(&st, now);
+    let obligations = current_obligations(&st, now);
+    let aar = after_action_with(&st, now, &obligations);
     let m = &aar.metrics;
     let Ok(items) = state.store.improvements(org, Some(&id)).await else { return unavailable(&state, &auth) };
     let Ok(runs) = state.store.exercise_runs(org).await else { return unavailable(&state, &auth) };
@@ -935,9 +943,9 @@ pub async fn report(State(state): State<AppState>, auth: Auth, Path(id): Path<St
         @if aar.gaps.is_empty() { p { "None recorded." } }
         ul class="aar-gaps" { @for g in &aar.gaps { li { (g) } } }
         h2 { "Reporting obligations at the end" }
-        (obligations_table(&st, now))
+        (obligations_table(&st, now, &obligations))
         h2 id="harm" { "Patient-harm estimate for this scenario" }
-        @match ex::stored_harm(&loaded.run).map(|e| (Ok(e), ex::scenario_harm(&st).1)).unwrap_or_else(|| ex::scenario_harm(&st)) {
+        @match ex::stored_harm(&loaded.run).map(|e| (Ok(e), ex::played_diversion(&st).1)).unwrap_or_else(|| ex::scenario_harm(&st)) {
             (Ok(e), decided_by) => {
                 p { "If this outage were real at a hospital like the scenario's (" (loaded.scenario.organisation.beds) " beds, " (loaded.scenario.organisation.admissions_per_day) " admissions a day, "
                     (loaded.scenario.harm.downtime_days) " days of downtime, " (e.inputs.diversion.as_str()) " diversion"
