@@ -2,7 +2,7 @@
 //! need. One validation ([`AssetDraft::from_fields`]) serves the CSV import and the web form, so
 //! both report the same field names and reasons; a CSV is accepted whole or not at all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -312,46 +312,19 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<AssetDraft>, Vec<RecordError>> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| vec![RecordError::file(format!("the header line cannot be read: {e}"))])?.clone();
+    let columns = crate::csv_table::Columns {
+        known: &ASSET_FIELDS,
+        required: &REQUIRED_FIELDS,
+        case_insensitive: true,
+        unknown_reason: format!("unknown column (known: {})", ASSET_FIELDS.join(", ")),
+    };
+    let index = crate::csv_table::header(&mut reader, &columns)?;
     let mut errors = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim().to_ascii_lowercase();
-        if !ASSET_FIELDS.contains(&h.as_str()) {
-            errors.push(RecordError::line(1, &h, format!("unknown column (known: {})", ASSET_FIELDS.join(", "))));
-        } else if index.insert(h.clone(), i).is_some() {
-            errors.push(RecordError::line(1, &h, "column appears twice"));
-        }
-    }
-    for required in REQUIRED_FIELDS {
-        if !index.contains_key(required) {
-            errors.push(RecordError::line(1, required, "required column missing"));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let mut assets = Vec::new();
     let mut names = HashSet::new();
-    for (n, record) in reader.records().enumerate() {
-        if errors.len() >= crate::kev::MAX_REPORTED_ERRORS {
-            break;
-        }
-        if n >= MAX_ASSET_ROWS {
-            errors.push(RecordError::file(format!("more than {MAX_ASSET_ROWS} assets")));
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(RecordError::line(line, "", format!("not a valid CSV record: {e}")));
-                continue;
-            }
-        };
-        let line = record.position().map_or(n + 2, |p| p.line() as usize);
+    crate::csv_table::records(&mut reader, MAX_ASSET_ROWS, "assets", &mut errors, |line, record, errors| {
         if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+            return;
         }
         match AssetDraft::from_fields(|f| index.get(f).and_then(|&i| record.get(i))) {
             Ok(a) => {
@@ -362,7 +335,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<AssetDraft>, Vec<RecordError>> {
             }
             Err(field_errors) => errors.extend(field_errors.into_iter().map(|e| RecordError::line(line, &e.field, e.reason))),
         }
-    }
+    });
     if errors.is_empty() && assets.is_empty() {
         errors.push(RecordError::file("the file has no assets"));
     }

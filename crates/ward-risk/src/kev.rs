@@ -246,43 +246,11 @@ pub fn parse_csv(bytes: &[u8]) -> Result<KevCatalogue, Vec<RecordError>> {
         return Err(vec![RecordError::file(format!("the catalogue is larger than {MAX_KEV_BYTES} bytes"))]);
     }
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| vec![RecordError::file(format!("the header line cannot be read: {e}"))])?.clone();
+    let columns = crate::csv_table::Columns { known: &CSV_COLUMNS, required: &CSV_REQUIRED, case_insensitive: false, unknown_reason: "unknown column".into() };
+    let index = crate::csv_table::header(&mut reader, &columns)?;
     let mut errors = Vec::new();
-    let mut index = std::collections::HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.trim();
-        if !CSV_COLUMNS.contains(&h) {
-            errors.push(RecordError::line(1, h, "unknown column"));
-        } else if index.insert(h.to_owned(), i).is_some() {
-            errors.push(RecordError::line(1, h, "column appears twice"));
-        }
-    }
-    for required in CSV_REQUIRED {
-        if !index.contains_key(required) {
-            errors.push(RecordError::line(1, required, "required column missing"));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let mut entries = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        if errors.len() >= MAX_REPORTED_ERRORS {
-            break;
-        }
-        if n >= MAX_KEV_ENTRIES {
-            errors.push(RecordError::file(format!("more than {MAX_KEV_ENTRIES} entries")));
-            break;
-        }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(RecordError::line(line, "", format!("not a valid CSV record: {e}")));
-                continue;
-            }
-        };
-        let line = record.position().map_or(n + 2, |p| p.line() as usize);
+    crate::csv_table::records(&mut reader, MAX_KEV_ENTRIES, "entries", &mut errors, |line, record, errors| {
         let get = |f: &str| index.get(f).and_then(|&i| record.get(i));
         let cwes: Vec<String> = get("cwes").map(|s| s.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect()).unwrap_or_default();
         let mut record_errors = Vec::new();
@@ -293,7 +261,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<KevCatalogue, Vec<RecordError>> {
             e.is_line = true;
             e
         }));
-    }
+    });
     finish(KevFormat::Csv, None, None, entries, errors)
 }
 

@@ -8,6 +8,7 @@
 //! IO and never reads the clock: `today` is always an argument.
 
 pub mod assets;
+mod csv_table;
 pub mod framework;
 pub mod kev;
 pub mod matching;
