@@ -109,3 +109,16 @@ pub fn report(name: &str, line: &str) {
     }
     eprintln!("{line}");
 }
+
+/// The Python with the OASIS tools (`WARD_TEST_PYTHON`, set by scripts/test). Without it the
+/// caller skips `what` — except under CI, where its absence is a failure, never a skip.
+pub fn test_python(what: &str) -> Option<String> {
+    match std::env::var("WARD_TEST_PYTHON") {
+        Ok(p) => Some(p),
+        Err(_) => {
+            assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON (scripts/test does) so {what} runs");
+            eprintln!("{what}: skipped (WARD_TEST_PYTHON not set)");
+            None
+        }
+    }
+}

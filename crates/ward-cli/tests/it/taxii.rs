@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::support::{run, stderr, stdout, Server};
+use crate::support::{run, stderr, stdout, test_python, Server};
 
 const PASSWORD: &str = "interop test password";
 
@@ -57,11 +57,7 @@ fn collections_and_stix_import() {
 /// objects with the same objects (tests/python/medallion_compare.py, diff mode).
 #[test]
 fn medallion_differential() {
-    let Ok(python) = std::env::var("WARD_TEST_PYTHON") else {
-        assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON (scripts/test does) so the medallion comparison runs");
-        eprintln!("medallion differential: skipped (WARD_TEST_PYTHON not set)");
-        return;
-    };
+    let Some(python) = test_python("the medallion differential") else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("ward.db").display());
     let id = setup(&db);
@@ -214,11 +210,7 @@ fn stix_import_streams_large_bundles_in_bounded_memory() {
 
 #[test]
 fn oasis_taxii2_client_and_validator_interop() {
-    let Ok(python) = std::env::var("WARD_TEST_PYTHON") else {
-        assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON (scripts/test does) so the TAXII interop test runs");
-        eprintln!("taxii interop: skipped (WARD_TEST_PYTHON not set)");
-        return;
-    };
+    let Some(python) = test_python("the TAXII interop test") else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("ward.db").display());
     let id = setup(&db);
@@ -442,14 +434,12 @@ fn incident_share_dry_run_validates_and_share_stores() {
     let core = &promoted["extensions"][ward_stix::INCIDENT_CORE_EXTENSION_ID];
     assert_eq!(core, &serde_json::json!({"extension_type": "property-extension", "determination": "confirmed", "investigation_status": "open", "criticality": 70,
         "incident_types": ["ransomware"], "impacted_entity_counts": {"individual": 1200, "organization": 1}}), "{promoted}");
-    if let Ok(python) = std::env::var("WARD_TEST_PYTHON") {
+    if let Some(python) = test_python("stix2-validator on the promoted incident") {
         let bundle_file = dir.path().join("shared.json");
         std::fs::write(&bundle_file, &text).unwrap();
         let code = "import sys, stix2validator\nr = stix2validator.validate_file(sys.argv[1], stix2validator.ValidationOptions(version='2.1', strict=True))\nstix2validator.print_results(r)\nsys.exit(0 if r.is_valid else 1)";
         let v = Command::new(python).args(["-c", code, bundle_file.to_str().unwrap()]).output().unwrap();
         assert!(v.status.success(), "stix2-validator: {}{}", String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
-    } else {
-        assert!(std::env::var("CI").is_err(), "CI must set WARD_TEST_PYTHON");
     }
     // A viewer may not share; the analyst may, into a collection of their organisation.
     let o = run(&["incident", "share", &incident_id, "--as", "viewer@isac.example", "--collection", &id, "--database-url", &db], None);
